@@ -3,6 +3,18 @@
 The server (server.py, protocol.py) owns HTTP, authentication, api-version checks, rate limits, faults and
 accounting; the endpoint modules (routes.py) own the data and envelopes. They meet here: a route says where it
 lives, which PAT scope and api-version it needs, and which function answers it.
+
+What the server reads from the state (data.py `OrgState`): `organization`, `org_id`; optional `tenant_id`
+(Entra tenant), `pat_owner` (identity dict of the user who owns the full-scope PAT and who approves device
+codes: id, descriptor, displayName, uniqueName) and `service_principal` (identity dict of the Entra service
+principal: id, descriptor, displayName, applicationId = the client id MSAL uses). Missing ones get
+deterministic stand-ins. Handlers see the caller as `SimRequest.identity`: id, descriptor, displayName,
+uniqueName, kind ("user" | "servicePrincipal"), scopes (frozenset of PAT scopes; {"app_token"} = full).
+
+Admin endpoints: admin.py defines `ADMIN_ROUTES: dict[tuple[str, str], Handler]` keyed by
+(METHOD, path under `/_simulator/`, lower-case, e.g. ("POST", "changes")). The server dispatches
+`{base_url}/_simulator/<path>` to them without auth, with host "_simulator" and identity {}; the server's own
+admin paths (stats, stats/reset, pats, devicecodes/approve) are answered before the table is consulted.
 """
 
 from __future__ import annotations
@@ -10,7 +22,23 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
+
+
+class FaultHooks(Protocol):
+    """What endpoint code may ask the fault injector (faults.py) while answering a request."""
+
+    def should_expire_token(self) -> bool:
+        """True when this request's continuation token is to be treated as expired (see `expired_token`)."""
+        ...
+
+
+class NoFaults:
+    """The fault hooks of a simulator with faults off: nothing ever expires."""
+
+    def should_expire_token(self) -> bool:
+        """Never."""
+        return False
 
 
 @dataclass
@@ -27,6 +55,9 @@ class SimRequest:
     body: Any  # parsed JSON body, or None
     identity: dict[str, Any]  # the authenticated identity (id, descriptor, displayName, kind, scopes)
     state: Any  # the simulator's data model (the organization being served)
+    # Paging code asks `faults.should_expire_token()` when a continuation token was sent and, if True, answers
+    # `expired_token()` instead of the page.
+    faults: FaultHooks = field(default_factory=NoFaults)
 
     def param(self, name: str, default: str | None = None) -> str | None:
         """A query parameter by case-insensitive name (`$top` and `$TOP` are the same)."""
@@ -55,7 +86,8 @@ class Route:
     """One simulated endpoint.
 
     `pattern` is the path after `{host}/{organization}/` (or after the host for app.vssps.visualstudio.com)
-    with `{name}` placeholders, matched case-insensitively, e.g. "{project}/_apis/git/repositories/{repositoryId}/refs".
+    with `{name}` placeholders, matched case-insensitively, e.g.
+    "{project}/_apis/git/repositories/{repositoryId}/refs".
     """
 
     method: str
@@ -63,7 +95,8 @@ class Route:
     pattern: str
     handler: Handler
     scope: str  # PAT scope needed, e.g. "vso.code"; "" = any authenticated caller
-    preview_only: bool = False  # True: a plain "7.1" api-version is refused with VssInvalidPreviewVersionException
+    # True: a plain "7.1" api-version is refused with VssInvalidPreviewVersionException
+    preview_only: bool = False
     area: str = ""  # resource area name for location discovery (official client), e.g. "core", "git"
     resource: str = ""  # location resource name, e.g. "projects"
     location_id: str = ""  # the location GUID the official client asks for
@@ -90,7 +123,10 @@ def error_response(
     custom_properties: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
 ) -> SimResponse:
-    """An error in the service's exact shape: $id, innerException, message, typeName, typeKey, errorCode, eventId."""
+    """An error in the service's exact shape.
+
+    Keys: $id, (customProperties), innerException, message, typeName, typeKey, errorCode, eventId.
+    """
     body: dict[str, Any] = {"$id": "1"}
     if custom_properties is not None:
         body["customProperties"] = custom_properties
@@ -110,6 +146,19 @@ def error_response(
 def not_found(message: str, type_key: str = "NotFoundException") -> SimResponse:
     """A 404 with the service's error body."""
     return error_response(
-        404, message, f"Microsoft.VisualStudio.Services.WebApi.{type_key}, Microsoft.VisualStudio.Services.WebApi",
+        404,
+        message,
+        f"Microsoft.VisualStudio.Services.WebApi.{type_key}, Microsoft.VisualStudio.Services.WebApi",
         type_key,
+    )
+
+
+def expired_token() -> SimResponse:
+    """The 400 a paged endpoint answers when the continuation token it was given has expired."""
+    return error_response(
+        400,
+        "The continuation token is expired or invalid. Restart the query without a continuation token.",
+        "Microsoft.VisualStudio.Services.WebApi.InvalidContinuationTokenException, "
+        "Microsoft.VisualStudio.Services.WebApi",
+        "InvalidContinuationTokenException",
     )
