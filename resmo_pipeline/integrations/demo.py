@@ -1,0 +1,175 @@
+"""`resmo-pipeline demo`: the whole product against the built-in simulated Azure DevOps, no account needed.
+
+The demo is a list of steps, each a small function over a shared ``DemoContext``: start the simulator, connect
+its organization, sync (inventory and rules), print a summary, then serve the Dagster UI until Ctrl-C. A new step
+(say, a change made in the simulator after the first sync) is one more function in ``STEPS``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tabulate import tabulate
+
+from resmo_pipeline import settings
+from resmo_pipeline.catalog import RESOURCE_TYPES
+from resmo_pipeline.instance import get_instance, prepare_dagster_home
+from resmo_pipeline.integrations import lifecycle
+from resmo_pipeline.integrations.registry import Integration, Registry, UnknownIntegrationError
+from resmo_pipeline.inventory.partitions import ensure_organizations
+
+# The simulator's PAT lives only in this process's environment (and that of `dagster dev`, its child).
+DEMO_PAT_ENV = "RESMO_DEMO_PAT"
+DEMO_PRESET = "demo"
+DEFAULT_UI_PORT = 3000
+WORKSPACE = Path(__file__).resolve().parents[2] / "workspace.yaml"
+SEVERITIES = ("critical", "high", "medium", "low", "info")
+
+Printer = Callable[[str], None]
+
+
+@dataclass
+class DemoContext:
+    """What the steps share: options, the running simulator, the connected organization, the sync results."""
+
+    ui: bool
+    port: int
+    printer: Printer
+    stack: ExitStack
+    simulator: Any = None
+    organization: str = ""
+    sync_results: list[Any] = field(default_factory=list)
+    exit_code: int = 0
+
+
+def start_simulator(ctx: DemoContext) -> None:
+    """Start the simulated Azure DevOps (demo preset) on a free loopback port, inside this process."""
+    from resmo_pipeline.simulator import run_simulator
+
+    ctx.simulator = ctx.stack.enter_context(run_simulator(preset=DEMO_PRESET, host="127.0.0.1", port=0))
+    ctx.organization = ctx.simulator.organization.lower()
+    os.environ[DEMO_PAT_ENV] = ctx.simulator.pat
+    ctx.printer(f"Simulated Azure DevOps organization {ctx.organization!r} at {ctx.simulator.base_url}")
+
+
+def connect_organization(ctx: DemoContext) -> None:
+    """Register the simulated organization (re-pointing an earlier demo's entry at this run's simulator)."""
+    registry = Registry()
+    try:
+        registry.get(ctx.organization)
+    except UnknownIntegrationError:
+        integration = Integration(
+            name=ctx.organization, auth="pat", pat_env=DEMO_PAT_ENV, base_url=ctx.simulator.base_url
+        )
+        connected = lifecycle.add_integration(integration, registry=registry)
+        ctx.printer(f"Connected {ctx.organization} as {connected.user}")
+        return
+    registry.update(ctx.organization, auth="pat", pat_env=DEMO_PAT_ENV, base_url=ctx.simulator.base_url,
+                    enabled=True)
+    with get_instance() as instance:
+        ensure_organizations(instance, [ctx.organization])
+    ctx.printer(f"Re-connected {ctx.organization} (registered by an earlier demo) to this simulator")
+
+
+def sync_organization(ctx: DemoContext) -> None:
+    """Collect every resource type (and evaluate the rules) through the Dagster instance under RESMO_HOME."""
+    from resmo_pipeline.inventory.commands import format_results, sync
+
+    ctx.sync_results = sync([ctx.organization], printer=ctx.printer)
+    ctx.printer(format_results(ctx.sync_results))
+    if not all(result.success for result in ctx.sync_results):
+        ctx.exit_code = 1
+
+
+def findings_by_severity(organization: str) -> dict[str, int]:
+    """Open (unsuppressed, unresolved) compliance findings of an organization, counted per severity."""
+    rows = lifecycle.query_warehouse(
+        "SELECT severity, count(*) FROM compliance.findings WHERE organization = ? AND status = 'open' "
+        "GROUP BY severity",
+        [organization],
+    )
+    return {str(severity).lower(): int(count) for severity, count in rows}
+
+
+def print_summary(ctx: DemoContext) -> None:
+    """Rows per resource type, the types not collected (and why), and the open findings by severity."""
+    counts = lifecycle.table_row_counts(ctx.organization).get(ctx.organization, {})
+    outcomes = lifecycle.latest_collection_status(ctx.organization)
+    rows = []
+    for name in RESOURCE_TYPES:
+        status, detail = outcomes.get(name, ("not run", None))
+        note = "" if status == "collected" else f"{status}{f' ({detail})' if detail else ''}"
+        rows.append([f"azure_devops.{name}", counts.get(name, 0), note])
+    ctx.printer("")
+    ctx.printer(tabulate(rows, headers=["table", "rows", "not collected"]))
+    not_collected = [row[0] for row in rows if row[2]]
+    ctx.printer(f"\n{len(rows) - len(not_collected)} of {len(rows)} resource types collected, "
+                f"{sum(counts.values())} rows in {settings.warehouse_path()}")
+    findings = findings_by_severity(ctx.organization)
+    ctx.printer("Open findings by severity: "
+                + ", ".join(f"{severity} {findings.get(severity, 0)}" for severity in SEVERITIES))
+    ctx.printer('Query it: resmo-pipeline sql "select name, visibility from azure_devops.projects"')
+
+
+def serve_ui(ctx: DemoContext) -> None:
+    """Serve the Dagster UI on the same instance until Ctrl-C; the simulator stays up for scheduled runs."""
+    if not ctx.ui:
+        return
+    env = dict(os.environ, RESMO_HOME=str(settings.resmo_home()), DAGSTER_HOME=str(prepare_dagster_home()))
+    command = [sys.executable, "-m", "dagster", "dev", "-w", str(WORKSPACE), "-h", "127.0.0.1",
+               "-p", str(ctx.port)]
+    ctx.printer(f"\nDagster UI: http://127.0.0.1:{ctx.port}  (Ctrl-C stops the UI and the simulator)")
+    process = subprocess.Popen(command, cwd=WORKSPACE.parent, env=env, start_new_session=True)
+    try:
+        ctx.exit_code = process.wait() or ctx.exit_code
+    except KeyboardInterrupt:
+        os.killpg(process.pid, signal.SIGINT)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+STEPS: tuple[Callable[[DemoContext], None], ...] = (
+    start_simulator,
+    connect_organization,
+    sync_organization,
+    print_summary,
+    serve_ui,
+)
+
+
+def run_demo(ui: bool = True, port: int = DEFAULT_UI_PORT, printer: Printer = print) -> int:
+    """Run every demo step in order; returns the exit code (non-zero when the sync failed)."""
+    with ExitStack() as stack:
+        ctx = DemoContext(ui=ui, port=port, printer=printer, stack=stack)
+        for step in STEPS:
+            step(ctx)
+        return ctx.exit_code
+
+
+def _demo(args: argparse.Namespace) -> int:
+    return run_demo(ui=not args.no_ui, port=args.port, printer=lambda line: print(line, flush=True))
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add `demo` to the CLI."""
+    parser = subparsers.add_parser(
+        "demo",
+        help="run everything against the built-in simulated Azure DevOps, then open the Dagster UI",
+        description="Starts the simulated Azure DevOps (demo preset), connects its organization, syncs it into "
+        "the warehouse under RESMO_HOME (default .resmo), prints a summary, then serves the Dagster UI.",
+    )
+    parser.add_argument("--no-ui", action="store_true", help="stop after the summary")
+    parser.add_argument("--port", type=int, default=DEFAULT_UI_PORT, help=f"UI port (default {DEFAULT_UI_PORT})")
+    parser.set_defaults(handler=_demo)

@@ -1,0 +1,232 @@
+"""Connect, pause, resume and delete organizations — the registry, Dagster's partitions and the warehouse in step.
+
+Adding an organization proves its credential works before anything is stored; deleting one removes every trace
+this installation keeps of it (partition, warehouse rows, token cache) and says where to revoke the access in
+Azure DevOps, which only the organization's administrators can do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import duckdb
+
+from resmo_pipeline import settings
+from resmo_pipeline.azure_devops import AzureDevOpsError, Endpoint
+from resmo_pipeline.instance import get_instance
+from resmo_pipeline.integrations.credentials import Prompt, describe_credential, open_client, token_cache_path
+from resmo_pipeline.integrations.registry import Integration, IntegrationError, Registry, normalize_name
+from resmo_pipeline.inventory.partitions import ORGANIZATIONS_PARTITION, ensure_organizations
+from resmo_pipeline.warehouse.access import read_connection, write_connection
+from resmo_pipeline.warehouse.schema import purge_organization
+
+# "Who am I" for an organization: preview-only, so a plain "7.1" would be refused (reference §1).
+CONNECTION_DATA = Endpoint(
+    host="dev.azure.com", path="_apis/connectionData", api_version="7.1-preview.1", items_key=None
+)
+# A person waits for the check: give up on an unreachable service after seconds, not the sync's minutes.
+CHECK_RETRY_S = 15
+
+
+class ConnectionCheckError(IntegrationError):
+    """The service refused the credential (or could not be reached) when connecting an organization."""
+
+
+@dataclass(frozen=True)
+class Connected:
+    """What the service said about the identity an integration signs in as."""
+
+    organization: str
+    user: str
+    organization_id: str | None
+
+
+@dataclass(frozen=True)
+class IntegrationStatus:
+    """One line of `integrations list`: the settings plus what the warehouse knows about the organization."""
+
+    integration: Integration
+    last_success_at: str | None
+    tables: int
+    rows: int
+    not_collected: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        """'enabled' or 'disabled' (paused: kept but not polled)."""
+        return "enabled" if self.integration.enabled else "disabled"
+
+
+@dataclass(frozen=True)
+class DeleteReport:
+    """What deleting an organization removed, and where its access must still be revoked by hand."""
+
+    integration: Integration
+    rows_purged: int
+    token_cache_removed: bool
+    revoke_instructions: list[str]
+
+
+def check_connection(integration: Integration, prompt: Prompt | None = None) -> Connected:
+    """Sign in to the organization with the integration's credential; ConnectionCheckError saying why not."""
+    what = f"{describe_credential(integration)} for organization {integration.name!r}"
+    try:
+        with open_client(integration, concurrency=1, prompt=prompt, max_retry_time_s=CHECK_RETRY_S) as client:
+            data = client.get(CONNECTION_DATA)
+    except AzureDevOpsError as exc:
+        raise ConnectionCheckError(f"Could not sign in with {what}: the service said: {exc}") from exc
+    except OSError as exc:
+        raise ConnectionCheckError(f"Could not reach Azure DevOps with {what}: {exc}") from exc
+    user = (data or {}).get("authenticatedUser") or {}
+    return Connected(
+        organization=integration.name,
+        user=str(user.get("providerDisplayName") or user.get("id") or "unknown"),
+        organization_id=(data or {}).get("instanceId"),
+    )
+
+
+def add_integration(
+    integration: Integration, registry: Registry | None = None, prompt: Prompt | None = None
+) -> Connected:
+    """Connect an organization: check the credential, store the settings, create its Dagster partition."""
+    registry = registry or Registry()
+    registry.require_new(integration.name)
+    connected = check_connection(integration, prompt)
+    registry.add(integration)
+    try:
+        with get_instance() as instance:
+            ensure_organizations(instance, [integration.name])
+    except BaseException:
+        registry.delete(integration.name)
+        raise
+    return connected
+
+
+def set_enabled(name: str, enabled: bool, registry: Registry | None = None) -> Integration:
+    """Resume (True) or pause (False) polling; paused organizations keep their partition and data."""
+    registry = registry or Registry()
+    return registry.enable(name) if enabled else registry.disable(name)
+
+
+def revoke_instructions(integration: Integration) -> list[str]:
+    """Where, in Azure DevOps and Entra ID, the access this integration used can be revoked."""
+    org = integration.name
+    users_page = f"https://dev.azure.com/{org}/_settings/users"
+    if integration.auth == "pat":
+        return [f"Revoke the personal access token at https://dev.azure.com/{org}/_usersSettings/tokens"]
+    if integration.auth == "service-principal":
+        return [
+            f"Remove the service principal {integration.client_id} from the organization: "
+            f"Organization settings → Users ({users_page})",
+            f"Delete its client secret or certificate in the Entra ID app registration "
+            f"(portal.azure.com → Microsoft Entra ID → App registrations → {integration.client_id} → "
+            "Certificates & secrets)",
+        ]
+    if integration.auth == "managed-identity":
+        return [f"Remove the managed identity from the organization: Organization settings → Users ({users_page})"]
+    return [
+        "Sign-in tokens of the device-code flow were removed from this machine; to revoke the sign-in itself, "
+        "revoke the app's sessions for that user in Entra ID (My Account → Organizations / Sign-ins) "
+        f"or remove the user from the organization ({users_page})"
+    ]
+
+
+def delete_integration(name: str, registry: Registry | None = None) -> DeleteReport:
+    """Forget an organization: partition, warehouse rows (every table), token cache and registry entry."""
+    registry = registry or Registry()
+    integration = registry.get(name)
+    with get_instance() as instance:
+        if instance.has_dynamic_partition(ORGANIZATIONS_PARTITION, integration.name):
+            instance.delete_dynamic_partition(ORGANIZATIONS_PARTITION, integration.name)
+    rows_purged = 0
+    if settings.warehouse_path().exists():
+        with write_connection(settings.warehouse_path()) as conn:
+            rows_purged = sum(purge_organization(conn, integration.name).values())
+    cache = token_cache_path(integration.name)
+    cache_existed = cache.exists()
+    cache.unlink(missing_ok=True)
+    registry.delete(integration.name)
+    return DeleteReport(integration, rows_purged, cache_existed, revoke_instructions(integration))
+
+
+def query_warehouse(sql: str, params: Any = None) -> list[tuple[Any, ...]]:
+    """Rows from the warehouse read path; nothing when there is no warehouse (or no such table) yet."""
+    if not settings.warehouse_path().exists():
+        return []
+    try:
+        with read_connection(settings.warehouse_path()) as conn:
+            return conn.execute(sql, params or []).fetchall()
+    except duckdb.CatalogException:
+        return []
+
+
+def table_row_counts(organization: str | None = None) -> dict[str, dict[str, int]]:
+    """Rows per organization per inventory table (``{org: {table: rows}}``), optionally for one organization."""
+    tables = [
+        row[0]
+        for row in query_warehouse(
+            "SELECT DISTINCT table_name FROM information_schema.columns "
+            "WHERE table_schema = 'azure_devops' AND column_name = 'organization' ORDER BY table_name"
+        )
+    ]
+    if not tables:
+        return {}
+    where = "WHERE organization = $org" if organization else ""
+    union = " UNION ALL ".join(
+        f"SELECT organization, '{table}', count(*) FROM azure_devops.\"{table}\" {where} GROUP BY organization"
+        for table in tables
+    )
+    counts: dict[str, dict[str, int]] = {}
+    for org, table, rows in query_warehouse(union, {"org": normalize_name(organization)} if organization else None):
+        counts.setdefault(org, {})[table] = int(rows)
+    return counts
+
+
+def latest_collection_status(organization: str) -> dict[str, tuple[str, str | None]]:
+    """The latest collection outcome per resource type: ``{type: (status, required_scope or error)}``."""
+    rows = query_warehouse(
+        "SELECT resource_type, status, coalesce(required_scope, error) FROM meta.collection_runs "
+        "WHERE organization = ? QUALIFY row_number() OVER (PARTITION BY resource_type "
+        "ORDER BY finished_at DESC NULLS LAST) = 1 ORDER BY resource_type",
+        [normalize_name(organization)],
+    )
+    return {resource_type: (status, detail) for resource_type, status, detail in rows}
+
+
+def _last_success(integration: Integration) -> str | None:
+    rows = query_warehouse(
+        "SELECT max(finished_at) FROM meta.collection_runs WHERE organization = ? AND status = 'collected'",
+        [integration.name],
+    )
+    finished = rows[0][0] if rows else None
+    if isinstance(finished, datetime):
+        return finished.isoformat(timespec="seconds")
+    if integration.last_sync_status == "success":
+        return integration.last_sync_at
+    return None
+
+
+def integration_statuses(registry: Registry | None = None) -> list[IntegrationStatus]:
+    """Every connected organization with its status, last successful sync and warehouse row counts."""
+    registry = registry or Registry()
+    counts = table_row_counts()
+    statuses = []
+    for integration in registry.list():
+        tables = counts.get(integration.name, {})
+        not_collected = [
+            resource_type
+            for resource_type, (status, _detail) in latest_collection_status(integration.name).items()
+            if status != "collected"
+        ]
+        statuses.append(
+            IntegrationStatus(
+                integration=integration,
+                last_success_at=_last_success(integration),
+                tables=len(tables),
+                rows=sum(tables.values()),
+                not_collected=not_collected,
+            )
+        )
+    return statuses
