@@ -1,0 +1,502 @@
+"""The simulated Azure DevOps service: HTTP server, request pipeline and the `run_simulator` entry point.
+
+The real URL `https://{host}/{path}` is served at `{base_url}/{host}/{path}`. Every request passes, in the
+service's order: organization lookup, latency, credentials, route match, api-version, PAT scope, rate limit,
+injected fault, then the endpoint (routes.py). Answers carry the service's ActivityId, X-TFS-Session and
+X-VSS-UserData headers. Admin endpoints live under `{base_url}/_simulator/`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import re
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import SimpleNamespace
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from resmo_pipeline.simulator import protocol
+from resmo_pipeline.simulator.accounting import Accounting
+from resmo_pipeline.simulator.discovery import ORGLESS_HOST, discovery_routes
+from resmo_pipeline.simulator.entra import SERVICE_PRINCIPAL, EntraInfo, EntraServer
+from resmo_pipeline.simulator.faults import (
+    DROP,
+    EXPIRE_TOKEN,
+    SERVER_ERROR,
+    SLOW,
+    UNAVAILABLE,
+    FaultInjector,
+    RequestFaults,
+    fault_response,
+)
+from resmo_pipeline.simulator.ratelimit import RateLimitConfig, RateLimiter
+from resmo_pipeline.simulator.routing import Handler, Route, SimRequest, SimResponse, error_response, json_response
+
+logger = logging.getLogger("resmo_pipeline.simulator")
+
+#: Every host the simulator serves (reference §1).
+HOSTS: tuple[str, ...] = (
+    "dev.azure.com",
+    "vssps.dev.azure.com",
+    "vsaex.dev.azure.com",
+    "vsrm.dev.azure.com",
+    "auditservice.dev.azure.com",
+    "feeds.dev.azure.com",
+    "extmgmt.dev.azure.com",
+    ORGLESS_HOST,
+)
+ADMIN_PREFIX = "_simulator"
+#: What a route pipeline answer may also be: close the connection without any answer (a dropped connection).
+DROPPED = object()
+
+
+class RouteTable:
+    """Routes indexed by host and method; patterns match case-insensitively."""
+
+    def __init__(self, routes: Sequence[Route]) -> None:
+        self._index: dict[tuple[str, str], list[tuple[re.Pattern[str], Route]]] = {}
+        for route in routes:
+            self._index.setdefault((route.host.lower(), route.method.upper()), []).append(
+                (route.compile(), route)
+            )
+
+    def match(self, host: str, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+        """The route serving `method path` on `host` and its captured placeholders; HEAD falls back to GET."""
+        methods = (method, "GET") if method == "HEAD" else (method,)
+        for candidate in methods:
+            for regex, route in self._index.get((host, candidate), ()):
+                found = regex.match(path)
+                if found:
+                    return route, found.groupdict()
+        return None
+
+
+@dataclass
+class Outcome:
+    """The answer to one request plus what accounting needs to know about it."""
+
+    response: SimResponse | object
+    route_key: str
+    identity: dict[str, Any] = field(default_factory=dict)
+
+
+class SimulatorApp:
+    """The request pipeline: pure logic, no sockets (the HTTP handler below feeds it)."""
+
+    def __init__(
+        self,
+        state: Any,
+        routes: Sequence[Route],
+        admin_routes: Mapping[tuple[str, str], Handler],
+        pats: protocol.PatStore,
+        entra: EntraServer,
+        latency_ms: float = 0.0,
+        faults: FaultInjector | None = None,
+        rate_limiter: RateLimiter | None = None,
+    ) -> None:
+        self.state = state
+        self.routes = list(routes)
+        self.table = RouteTable(self.routes)
+        self.admin_routes = {(m.upper(), p.strip("/").lower()): h for (m, p), h in admin_routes.items()}
+        self.pats = pats
+        self.entra = entra
+        self.latency_s = latency_ms / 1000.0
+        self.faults = faults or FaultInjector(0.0)
+        self.rate_limiter = rate_limiter
+        self.accounting = Accounting()
+        self.session_id = str(uuid.uuid4())
+        self.realm = f"https://{getattr(state, 'organization', 'org')}.visualstudio.com/"
+        self._admin_lock = threading.Lock()
+        self._discovery: set[int] = set()
+        self.user_identity = _identity(getattr(state, "pat_owner", None), "user", state)
+        self.sp_identity = _identity(getattr(state, "service_principal", None), "servicePrincipal", state)
+
+    def add_discovery(self, routes: Sequence[Route]) -> None:
+        """Serve the location-discovery routes too (they bypass faults and rate limits)."""
+        self._discovery = {id(route) for route in routes}
+        self.routes += routes
+        self.table = RouteTable(self.routes)
+
+    # --- pipeline -------------------------------------------------------------------------------------
+
+    def handle(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> Outcome:
+        """Answer one HTTP request."""
+        parts = urlsplit(target)
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        segments = [unquote(s) for s in parts.path.split("/") if s]
+        if not segments:
+            return Outcome(protocol.route_not_found(parts.path), "unmatched")
+        first = segments[0].lower()
+        if first == ADMIN_PREFIX:
+            return self._admin(method, "/".join(segments[1:]).lower(), query, headers, body)
+        if [s.lower() for s in segments[:2]] == ["msi", "token"]:
+            status, answer = self.entra.managed_identity_token(query, headers)
+            return Outcome(json_response(answer, status), "GET msi/token")
+        if first not in HOSTS:
+            return Outcome(protocol.route_not_found(parts.path), "unmatched")
+        organization: str | None = None
+        rest = segments[1:]
+        if first != ORGLESS_HOST:
+            if not rest or rest[0].lower() != str(self.state.organization).lower():
+                return Outcome(protocol.organization_not_found(rest[0] if rest else ""), "unknown organization")
+            organization, rest = rest[0], rest[1:]
+        if self.latency_s:
+            time.sleep(self.latency_s)
+        return self._api(method, first, organization, "/".join(rest), query, headers, body)
+
+    def _api(
+        self, method: str, host: str, organization: str | None, path: str, query: dict[str, str],
+        headers: Mapping[str, str], body: bytes,
+    ) -> Outcome:
+        identity, scopes, failure = self._authenticate(headers, host)
+        if failure is not None:
+            return Outcome(failure, "unauthenticated")
+        matched = self.table.match(host, method, path)
+        if matched is None:
+            return Outcome(protocol.route_not_found(f"/{host}/{organization or ''}/{path}"), "unmatched", identity)
+        route, path_params = matched
+        key = f"{route.method} {route.host}/{route.pattern}"
+        if route.method != "OPTIONS":
+            refusal = protocol.check_version(
+                protocol.requested_version(query, headers), method, route.preview_only,
+            )
+            if refusal is not None:
+                return Outcome(refusal, key, identity)
+        if scopes is not None and not protocol.scope_grants(scopes, route.scope):
+            return Outcome(protocol.missing_scope(identity, route.scope), key, identity)
+        is_discovery = id(route) in self._discovery
+        extra_headers: dict[str, str] = {}
+        if self.rate_limiter is not None and not is_discovery:
+            decision = self.rate_limiter.admit(identity["id"], route.tstu_cost)
+            if decision.blocked is not None:
+                self.accounting.throttled(blocked=True)
+                return Outcome(decision.blocked, key, identity)
+            extra_headers = decision.headers
+            if decision.delay_s > 0:
+                self.accounting.throttled(delayed_s=decision.delay_s)
+                time.sleep(decision.delay_s)
+        fault = None if is_discovery else self.faults.draw()
+        if fault in (SERVER_ERROR, UNAVAILABLE, DROP):
+            self.accounting.fault(fault)
+            return Outcome(DROPPED if fault == DROP else fault_response(fault), key, identity)
+        if fault == SLOW:
+            self.accounting.fault(SLOW)
+            time.sleep(self.faults.slow_s)
+        try:
+            parsed = json.loads(body) if body else None
+        except ValueError:
+            return Outcome(
+                error_response(400, "The request body could not be parsed as JSON.",
+                               "System.ArgumentException, mscorlib", "ArgumentException"),
+                key, identity,
+            )
+        request = SimRequest(
+            method=method, host=host, organization=organization, path=path, path_params=path_params,
+            query=query, headers=headers, body=parsed, identity=identity, state=self.state,
+            faults=RequestFaults(
+                fault if fault == EXPIRE_TOKEN else None, lambda: self.accounting.fault(EXPIRE_TOKEN),
+            ),
+        )
+        try:
+            response = route.handler(request)
+        except Exception:
+            logger.exception("simulated endpoint %s failed", key)
+            response = fault_response(SERVER_ERROR)
+        for name, value in extra_headers.items():
+            response.headers.setdefault(name, value)
+        return Outcome(response, key, identity)
+
+    def _authenticate(
+        self, headers: Mapping[str, str], host: str,
+    ) -> tuple[dict[str, Any], frozenset[str] | None, SimResponse | None]:
+        """(identity, PAT scopes or None for bearer tokens, failure answer or None)."""
+        suppress = (headers.get("X-TFS-FedAuthRedirect") or "").lower() == "suppress"
+        tenant = self.entra.tenant_id
+        credentials = protocol.parse_authorization(headers.get("Authorization"))
+        if credentials is None:
+            anonymous = not headers.get("Authorization")
+            return {}, None, protocol.unauthenticated(suppress, anonymous, tenant, self.realm)
+        scheme, secret = credentials
+        if scheme == "basic":
+            pat = self.pats.get(secret)
+            if pat is None:
+                return {}, None, protocol.unauthenticated(suppress, False, tenant, self.realm)
+            if host == ORGLESS_HOST and not pat.all_organizations:
+                return {}, None, protocol.unauthorized(False, tenant, self.realm)
+            return {**self.user_identity, "scopes": pat.scopes}, pat.scopes, None
+        kind = self.entra.tokens.kind_of(secret)
+        if kind is None:
+            return {}, None, protocol.unauthenticated(suppress, False, tenant, self.realm)
+        identity = self.sp_identity if kind == SERVICE_PRINCIPAL else self.user_identity
+        return {**identity, "scopes": frozenset({protocol.FULL_SCOPE})}, None, None
+
+    # --- admin API ------------------------------------------------------------------------------------
+
+    def _admin(
+        self, method: str, path: str, query: dict[str, str], headers: Mapping[str, str], body: bytes,
+    ) -> Outcome:
+        key = f"{method} /{ADMIN_PREFIX}/{path}"
+        try:
+            payload = json.loads(body) if body else {}
+        except ValueError:
+            return Outcome(json_response({"error": "body is not JSON"}, 400), key)
+        own = {
+            ("GET", "stats"): lambda: json_response(self.accounting.snapshot()),
+            ("POST", "stats/reset"): self._reset_stats,
+            ("POST", "pats"): lambda: self._issue_pat(payload),
+            ("POST", "devicecodes/approve"): lambda: self._approve(payload),
+            ("POST", "tokens/expire"): self._expire_tokens,
+        }
+        if (method, path) in own:
+            return Outcome(own[(method, path)](), key)
+        handler = self.admin_routes.get((method, path))
+        if handler is None:
+            return Outcome(json_response({"error": f"no admin endpoint {method} /{ADMIN_PREFIX}/{path}"}, 404), key)
+        request = SimRequest(
+            method=method, host=ADMIN_PREFIX, organization=str(self.state.organization), path=path,
+            path_params={}, query=query, headers=headers, body=payload, identity={}, state=self.state,
+        )
+        with self._admin_lock:
+            return Outcome(handler(request), key)
+
+    def _reset_stats(self) -> SimResponse:
+        self.accounting.reset()
+        return json_response({"reset": True})
+
+    def _issue_pat(self, payload: Mapping[str, Any]) -> SimResponse:
+        scopes = payload.get("scopes") or [protocol.FULL_SCOPE]
+        if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
+            return json_response({"error": "scopes must be a list of strings"}, 400)
+        token = self.pats.issue(scopes, bool(payload.get("all_organizations", False)))
+        return json_response({"token": token, "scopes": scopes}, 201)
+
+    def _approve(self, payload: Mapping[str, Any]) -> SimResponse:
+        approved = self.entra.approve_device_code(str(payload.get("user_code", "")))
+        return json_response({"approved": approved}, 200 if approved else 404)
+
+    def _expire_tokens(self) -> SimResponse:
+        self.entra.tokens.expire_all()
+        return json_response({"expired": True})
+
+    # --- response headers -----------------------------------------------------------------------------
+
+    def service_headers(self, identity: Mapping[str, Any], request_headers: Mapping[str, str]) -> dict[str, str]:
+        """Headers every service answer carries."""
+        activity = str(uuid.uuid4())
+        headers = {
+            "ActivityId": activity,
+            "X-TFS-Session": request_headers.get("X-TFS-Session") or self.session_id,
+            "X-VSS-E2EID": activity,
+            "X-TFS-ProcessId": self.session_id,
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "no-cache",
+        }
+        if identity:
+            headers["X-VSS-UserData"] = f"{identity['id']}:{identity.get('uniqueName', '')}"
+        return headers
+
+
+def _identity(source: Any, kind: str, state: Any) -> dict[str, Any]:
+    """The caller identity handlers see, from the state's own record when it has one."""
+    record = dict(source) if isinstance(source, Mapping) else {}
+    seed = f"{getattr(state, 'org_id', '')}/{kind}"
+    fallback_id = str(uuid.uuid5(uuid.NAMESPACE_URL, seed))
+    return {
+        "id": record.get("id") or fallback_id,
+        "descriptor": record.get("descriptor") or ("aad." if kind == "user" else "aadsp.") + fallback_id,
+        "displayName": record.get("displayName") or ("Organization Owner" if kind == "user" else "resmo-scanner"),
+        "uniqueName": record.get("uniqueName") or record.get("principalName")
+        or ("owner@simulator.invalid" if kind == "user" else fallback_id),
+        "kind": kind,
+        **({"applicationId": record.get("applicationId") or fallback_id} if kind != "user" else {}),
+    }
+
+
+# --- HTTP ------------------------------------------------------------------------------------------------
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 1024
+
+    def __init__(self, address: tuple[str, int], app: SimulatorApp) -> None:
+        super().__init__(address, _Handler)
+        self.app = app
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: tests and benchmarks send thousands of requests."""
+
+    def _serve(self) -> None:
+        app = self.server.app
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        outcome = app.handle(self.command, self.path, self.headers, body)
+        if outcome.response is DROPPED:
+            app.accounting.record(outcome.route_key, 0, len(body), 0)
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        response = outcome.response
+        assert isinstance(response, SimResponse)
+        if isinstance(response.body, bytes | bytearray):
+            data = bytes(response.body)
+        elif response.body is None and response.status in (204, 304):
+            data = b""
+        else:
+            data = json.dumps(response.body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        headers = {**app.service_headers(outcome.identity, self.headers), **response.headers}
+        self.send_response(response.status)
+        self.send_header("Content-Type", response.content_type)
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in headers.items():
+            for line in str(value).split("\n"):
+                self.send_header(name, line)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+        app.accounting.record(outcome.route_key, response.status, len(body), len(data))
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _serve
+
+
+# --- the public handle -----------------------------------------------------------------------------------
+
+
+class Simulator:
+    """A running simulated Azure DevOps organization (see docs/internals.md)."""
+
+    def __init__(self, app: SimulatorApp, server: _Server, entra: EntraServer, pat: str) -> None:
+        self._app = app
+        self._server = server
+        self._entra = entra
+        host, port = server.server_address[:2]
+        self.base_url = f"http://{host}:{port}"
+        self.organization = str(app.state.organization)
+        self.pat = pat
+        self.admin_url = f"{self.base_url}/{ADMIN_PREFIX}"
+        self.entra: EntraInfo = entra.info(identity_endpoint=f"{self.base_url}/msi/token")
+        self.state = app.state
+
+    def issue_pat(self, scopes: Sequence[str] = ("vso.code",), all_organizations: bool = False) -> str:
+        """A new PAT limited to `scopes` (org-scoped unless `all_organizations`)."""
+        return self._app.pats.issue(scopes, all_organizations)
+
+    def stats(self) -> dict[str, Any]:
+        """Requests per route, throttled requests and injected faults since start or the last reset."""
+        return self._app.accounting.snapshot()
+
+    def reset_stats(self) -> None:
+        """Start counting from zero."""
+        self._app.accounting.reset()
+
+    def approve_device_code(self, user_code: str) -> bool:
+        """Approve a pending device-code sign-in (when auto-approval is off)."""
+        return self._entra.approve_device_code(user_code)
+
+    def expire_tokens(self) -> None:
+        """Expire every Entra access token issued so far."""
+        self._entra.tokens.expire_all()
+
+    def __repr__(self) -> str:
+        return f"Simulator(base_url={self.base_url!r}, organization={self.organization!r})"
+
+
+def _default_routes() -> list[Route]:
+    from resmo_pipeline.simulator.routes import ROUTES
+
+    return list(ROUTES)
+
+
+def _default_admin_routes() -> Mapping[tuple[str, str], Handler]:
+    try:
+        from resmo_pipeline.simulator.admin import ADMIN_ROUTES
+    except ImportError:
+        return {}
+    return ADMIN_ROUTES
+
+
+def _build_state(preset: str, organization: str, seed: int) -> Any:
+    from resmo_pipeline.simulator.data import build_state
+
+    return build_state(preset, organization, seed)
+
+
+@contextlib.contextmanager
+def run_simulator(
+    preset: str = "demo",
+    organization: str = "contoso",
+    pat: str | None = None,
+    seed: int = 7,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    latency_ms: float = 0,
+    fault_rate: float = 0.0,
+    rate_limit: bool = False,
+    rate_limit_config: RateLimitConfig | Mapping[str, Any] | None = None,
+    *,
+    fault_kinds: Sequence[str] | None = None,
+    slow_s: float = 1.0,
+    auto_approve_device_codes: bool = True,
+    token_lifetime_s: int = 3600,
+    routes: Sequence[Route] | None = None,
+    extra_routes: Sequence[Route] = (),
+    state: Any = None,
+) -> Iterator[Simulator]:
+    """Start the simulated service (and its Entra ID) in background threads; stop them on exit.
+
+    `fault_kinds` limits injected faults to some of faults.FAULT_KINDS; `routes`/`state` replace the
+    generated organization (tests of the protocol layer), `extra_routes` add endpoints to it.
+    """
+    if state is None:
+        state = _build_state(preset, organization, seed)
+    served = list(_default_routes() if routes is None else routes) + list(extra_routes)
+    sp = _identity(getattr(state, "service_principal", None), "servicePrincipal", state)
+    tenant_id = str(getattr(state, "tenant_id", None) or uuid.uuid5(uuid.NAMESPACE_URL, f"tenant/{seed}"))
+    entra = EntraServer(
+        tenant_id, sp["applicationId"], host=host, token_lifetime_s=token_lifetime_s,
+        auto_approve_device_codes=auto_approve_device_codes,
+    )
+    pats = protocol.PatStore()
+    full_pat = pats.add(pat, protocol.Pat(frozenset({protocol.FULL_SCOPE}), True)) if pat else pats.issue(
+        [protocol.FULL_SCOPE], all_organizations=True,
+    )
+    app = SimulatorApp(
+        state, served, _default_admin_routes(), pats, entra, latency_ms=latency_ms,
+        faults=FaultInjector(fault_rate, seed, fault_kinds, slow_s),
+        rate_limiter=RateLimiter(RateLimitConfig.from_value(rate_limit_config)) if rate_limit else None,
+    )
+    server = _Server((host, port), app)
+    simulator = Simulator(app, server, entra, full_pat)
+    app.add_discovery(discovery_routes(served, simulator.base_url, simulator.organization))
+    entra.start()
+    thread = threading.Thread(target=server.serve_forever, name="azure-devops-sim", daemon=True)
+    thread.start()
+    try:
+        yield simulator
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+        entra.close()
+
+
+def minimal_state(organization: str = "contoso", org_id: str | None = None) -> SimpleNamespace:
+    """A bare organization (name and id only) for serving hand-made routes without generated data."""
+    return SimpleNamespace(
+        organization=organization, org_id=org_id or str(uuid.uuid5(uuid.NAMESPACE_URL, organization)),
+    )
