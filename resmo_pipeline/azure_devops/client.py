@@ -342,8 +342,8 @@ class AzureDevOpsClient:
         """Slow down before being blocked: after a server-side delay, and when little budget remains."""
         delay = _float_header(response, "X-RateLimit-Delay")
         if delay and delay > 0:
-            self.stats.record_throttled(name, delay)
-            self._pacer.hold(delay)
+            # The service already held this request back; pause as long again before the next one.
+            self.stats.record_throttled(name, delay + self._pacer.hold(delay))
         limit = _float_header(response, "X-RateLimit-Limit")
         remaining = _float_header(response, "X-RateLimit-Remaining")
         if limit and remaining is not None and limit > 0:
