@@ -307,7 +307,9 @@ class EntraServer:
         except jwt.PyJWTError:
             return failure
         sha1 = _b64(bytes.fromhex(self.certificate_thumbprint))
-        if header.get("x5t") != sha1 and header.get("x5t#S256") != _b64(self._thumbprint_sha256):
+        sha256 = _b64(self._thumbprint_sha256)
+        # Thumbprints are base64url; clients differ on padding.
+        if str(header.get("x5t", "")).rstrip("=") != sha1 and str(header.get("x5t#S256", "")).rstrip("=") != sha256:
             return _oauth_error(
                 "invalid_client", 700027,
                 "AADSTS700027: The certificate with identifier used to sign the client assertion is not "

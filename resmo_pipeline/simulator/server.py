@@ -323,6 +323,22 @@ def _identity(source: Any, kind: str, state: Any) -> dict[str, Any]:
 # --- HTTP ------------------------------------------------------------------------------------------------
 
 
+def _encode(response: SimResponse) -> bytes:
+    """The wire bytes of a response body (JSON compact, like the service)."""
+    if isinstance(response.body, bytes | bytearray):
+        return bytes(response.body)
+    if response.body is None and response.status in (204, 304):
+        return b""
+    return json.dumps(
+        response.body, ensure_ascii=False, separators=(",", ":"),
+        default=lambda o: sorted(o) if isinstance(o, set | frozenset) else _unencodable(o),
+    ).encode("utf-8")
+
+
+def _unencodable(value: object) -> None:
+    raise TypeError(f"{type(value).__name__} is not JSON-able")
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -353,12 +369,12 @@ class _Handler(BaseHTTPRequestHandler):
             return
         response = outcome.response
         assert isinstance(response, SimResponse)
-        if isinstance(response.body, bytes | bytearray):
-            data = bytes(response.body)
-        elif response.body is None and response.status in (204, 304):
-            data = b""
-        else:
-            data = json.dumps(response.body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        try:
+            data = _encode(response)
+        except (TypeError, ValueError):
+            logger.exception("simulated endpoint %s returned a body that is not JSON-able", outcome.route_key)
+            response = fault_response(SERVER_ERROR)
+            data = _encode(response)
         headers = {**app.service_headers(outcome.identity, self.headers), **response.headers}
         self.send_response(response.status)
         self.send_header("Content-Type", response.content_type)
