@@ -1,0 +1,180 @@
+"""The organization itself, its projects, teams and team members."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from resmo_pipeline.azure_devops import AzureDevOpsError, Endpoint, Paging
+from resmo_pipeline.catalog.common import PER_PROJECT
+from resmo_pipeline.catalog.model import FanOut, FetchContext, Record, ResourceType, col, ctx
+
+AREA = "core"
+
+CONNECTION_DATA = Endpoint(
+    host="dev.azure.com", path="_apis/connectionData", api_version="7.1-preview.1", items_key=None,
+    scope="vso.profile",
+)
+ACCOUNTS = Endpoint(
+    host="app.vssps.visualstudio.com", path="_apis/accounts", api_version="7.1", scope="vso.profile",
+)
+PROJECTS = Endpoint(
+    host="dev.azure.com", path="_apis/projects", api_version="7.1", paging=Paging.HEADER_TOKEN,
+    params={"stateFilter": "all"}, page_size=100, scope="vso.project",
+)
+PROJECT_PROPERTIES = Endpoint(
+    host="dev.azure.com", path="_apis/projects/{projectId}/properties", api_version="7.1-preview.1",
+    scope="vso.project",
+)
+TEAMS = Endpoint(
+    host="dev.azure.com", path="_apis/projects/{project}/teams", api_version="7.1", paging=Paging.TOP_SKIP,
+    page_size=100, scope="vso.project",
+)
+TEAM_MEMBERS = Endpoint(
+    host="dev.azure.com", path="_apis/projects/{project}/teams/{team}/members", api_version="7.1",
+    paging=Paging.TOP_SKIP, page_size=100, scope="vso.project",
+)
+
+
+def _fetch_organization(fc: FetchContext) -> list[Record]:
+    """connectionData names the organization and the caller; the accounts API (which needs a token valid
+    for all organizations) adds the owner when it answers."""
+    client = fc.client
+    data = client.get(CONNECTION_DATA)
+    organization = client.organization.lower()
+    context: dict[str, Any] = {"name": organization, "url": f"https://dev.azure.com/{organization}"}
+    member_id = (data.get("authenticatedUser") or {}).get("id")
+    try:
+        accounts = client.list(ACCOUNTS, params={"memberId": member_id}) if member_id else []
+    except AzureDevOpsError as error:
+        fc.warnings.append(f"organization owner unknown: the accounts API refused ({error.status})")
+        accounts = []
+    for account in accounts:
+        if str(account.get("accountName", "")).lower() == organization:
+            context.update(
+                owner=account.get("accountOwner"),
+                account_status=account.get("accountStatus"),
+                name=account.get("accountName") or organization,
+            )
+    return [(data, context)]
+
+
+def _source_control(properties: Mapping[str, str]) -> str | None:
+    flags = properties.get("System.SourceControlCapabilityFlags")
+    return {"1": "Tfvc", "2": "Git", "3": "Git+Tfvc"}.get(str(flags)) if flags is not None else None
+
+
+def _enrich_projects(fc: FetchContext, records: list[Record]) -> list[Record]:
+    """Each project's properties name its process template and source control (one call per project)."""
+
+    def properties(record: Record) -> dict[str, str]:
+        values = fc.client.list(PROJECT_PROPERTIES, path_params={"projectId": record[0]["id"]})
+        return {p.get("name"): p.get("value") for p in values}
+
+    for (_item, context), props in zip(records, fc.client.map(properties, records), strict=True):
+        context.update(
+            process_template=props.get("System.Process Template"),
+            process_template_id=props.get("System.CurrentProcessTemplateId"),
+            source_control_type=_source_control(props),
+        )
+    return records
+
+
+TYPES = (
+    ResourceType(
+        name="organizations",
+        area=AREA,
+        description="The Azure DevOps organization itself: its id, URL, the identity the pipeline reads as, "
+        "and (when the accounts API answers, which needs a token valid for all organizations) its owner.",
+        endpoint=CONNECTION_DATA,
+        scope="organization",
+        key=("id",),
+        columns=(
+            col("id", "VARCHAR", "instanceId", "Organization (collection) id."),
+            ctx("name", description="Organization name."),
+            ctx("url", description="Organization URL."),
+            ctx("owner", description="Owner's identity id (accounts API; NULL when not readable)."),
+            ctx("account_status", description="enabled, disabled, deleted or moved (accounts API)."),
+            col("authenticated_user_id", "VARCHAR", "authenticatedUser.id", "Who the pipeline reads as."),
+            col("authenticated_user_name", "VARCHAR", "authenticatedUser.providerDisplayName"),
+            col("deployment_type", "VARCHAR", "deploymentType"),
+        ),
+        required_scope="vso.profile",
+        fetch=_fetch_organization,
+        ignore_in_history=("lastUserAccess", "webApplicationRelativeDirectory"),
+        audit_actions=("Organization.", "OrganizationPolicy."),
+    ),
+    ResourceType(
+        name="projects",
+        area=AREA,
+        description="Projects with their visibility (public projects are readable anonymously), state, "
+        "process template and source control.",
+        endpoint=PROJECTS,
+        scope="organization",
+        key=("id",),
+        columns=(
+            col("id", "VARCHAR"),
+            col("name", "VARCHAR"),
+            col("description", "VARCHAR"),
+            col("state", "VARCHAR", description="wellFormed, createPending, deleting, new, ..."),
+            col("visibility", "VARCHAR", description="private or public."),
+            col("revision", "BIGINT"),
+            col("last_update_time", "TIMESTAMP"),
+            col("url", "VARCHAR"),
+            ctx("process_template", description="Process template name (Agile, Scrum, ...)."),
+            ctx("process_template_id"),
+            ctx("source_control_type", description="Git, Tfvc or Git+Tfvc."),
+        ),
+        required_scope="vso.project",
+        enrich=_enrich_projects,
+        audit_actions=("Project.",),
+    ),
+    ResourceType(
+        name="teams",
+        area=AREA,
+        description="Teams of each project.",
+        endpoint=TEAMS,
+        scope="project",
+        fan_out=(PER_PROJECT,),
+        key=("id",),
+        columns=(
+            col("id", "VARCHAR"),
+            col("name", "VARCHAR"),
+            col("description", "VARCHAR"),
+            ctx("project_id"),
+            ctx("project_name"),
+            col("identity_url", "VARCHAR"),
+        ),
+        required_scope="vso.project",
+        audit_actions=("Group.", "Project."),
+    ),
+    ResourceType(
+        name="team_members",
+        area=AREA,
+        description="Members of each team, and whether they administer the team.",
+        endpoint=TEAM_MEMBERS,
+        scope="parent",
+        fan_out=(
+            FanOut(
+                parent="teams",
+                path_params={"project": "project_id", "team": "id"},
+                context={"team_id": "id", "team_name": "name", "project_id": "project_id",
+                         "project_name": "project_name"},
+            ),
+        ),
+        key=("team_id", "identity_id"),
+        columns=(
+            ctx("team_id"),
+            ctx("team_name"),
+            ctx("project_id"),
+            ctx("project_name"),
+            col("identity_id", "VARCHAR", "identity.id"),
+            col("display_name", "VARCHAR", "identity.displayName"),
+            col("unique_name", "VARCHAR", "identity.uniqueName"),
+            col("descriptor", "VARCHAR", "identity.descriptor"),
+            col("is_team_admin", "BOOLEAN"),
+        ),
+        required_scope="vso.project",
+        audit_actions=("Group.",),
+    ),
+)

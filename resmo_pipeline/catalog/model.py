@@ -1,0 +1,230 @@
+"""The shape of a catalog entry: what one Azure DevOps resource type is and how it is read.
+
+A `ResourceType` is data, not code: where its items come from (`Endpoint` plus the parent rows it fans out
+over), which columns its warehouse table `azure_devops.<name>` has and how each is read from an item, its
+natural key, the PAT scope it needs, and how history and change detection should treat it. The collection
+engine (`resmo_pipeline.inventory.collect`) and the Dagster asset factory both work only from these entries.
+
+Row contract of every table: `organization` (lower-case), `resource_id` (the key columns joined with '/'),
+the declared columns in order, `fetched_at` (TIMESTAMP, UTC) and `raw` (the item as JSON text).
+
+Parent rows: when a type fans out over another type (repositories → branches), each *parent row* is a dict
+holding the parent table's columns by name (`organization`, `resource_id`, every declared column) plus
+`raw` decoded back into a dict. The Dagster layer builds them from the parent table with
+`inventory.rows.parent_rows_from_frame`; `collect_all` passes them on in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from resmo_pipeline.azure_devops import Endpoint
+
+if TYPE_CHECKING:
+    from resmo_pipeline.azure_devops import AzureDevOpsClient
+
+ColumnType = Literal["VARCHAR", "BIGINT", "BOOLEAN", "TIMESTAMP", "DOUBLE", "JSON"]
+Scope = Literal["organization", "project", "parent"]
+WriteMode = Literal["replace", "append"]
+
+#: A column's value from the item (and the request's context, e.g. the parent's ids).
+Extractor = Callable[[Mapping[str, Any], Mapping[str, Any]], Any]
+#: A path parameter / context value taken from a parent row.
+ParentValue = str | Callable[[Mapping[str, Any]], Any]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One typed column of a resource type's table.
+
+    `path` is a dotted path into the item (`authorization.parameters.authenticationType`; list indexes are
+    numbers), or a function `(item, context) -> value`. A column with `context=True` is read from the
+    request's context instead: the parent's identifiers (project_id, repository_id, ...) put there by the
+    fan-out, or values a hook computed.
+    """
+
+    name: str
+    type: ColumnType
+    path: str | Extractor | None = None
+    description: str = ""
+    context: bool = False
+
+
+def col(name: str, type: ColumnType, path: str | Extractor | None = None, description: str = "") -> Column:
+    """A column read from the item; `path` defaults to the name in camelCase (`is_shared` → `isShared`)."""
+    return Column(name, type, path if path is not None else _camel(name), description)
+
+
+def ctx(name: str, type: ColumnType = "VARCHAR", description: str = "") -> Column:
+    """A column read from the request context (parent identifiers or values computed by a hook)."""
+    return Column(name, type, None, description, context=True)
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request of a fan-out: path parameters, extra query parameters and the context it gives rows."""
+
+    path_params: Mapping[str, str] = field(default_factory=dict)
+    params: Mapping[str, str] = field(default_factory=dict)
+    context: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FanOut:
+    """How a type is requested once per row of a parent type.
+
+    `path_params` and `context` map names to a parent-row field name or a function of the parent row.
+    `where` limits the parent rows (e.g. skip disabled repositories); `expand` replaces the mapping for
+    parents that need several calls each (a service connection shared with three projects has a pipeline
+    permission in each). `endpoint` overrides the type's endpoint for this source. `parent=None` is one
+    organization-level call (e.g. organization feeds beside the per-project feeds).
+    """
+
+    parent: str | None
+    path_params: Mapping[str, ParentValue] = field(default_factory=dict)
+    context: Mapping[str, ParentValue] = field(default_factory=dict)
+    params: Mapping[str, str] = field(default_factory=dict)
+    where: Callable[[Mapping[str, Any]], bool] | None = None
+    expand: Callable[[Mapping[str, Any]], Iterable[Call]] | None = None
+    endpoint: Endpoint | None = None
+
+    def calls(self, parent_rows: Iterable[Mapping[str, Any]]) -> list[Call]:
+        """Every request this fan-out makes for these parent rows."""
+        if self.parent is None:
+            return [Call(params=dict(self.params))]
+        calls: list[Call] = []
+        for row in parent_rows:
+            if self.where is not None and not self.where(row):
+                continue
+            if self.expand is not None:
+                calls.extend(self.expand(row))
+                continue
+            calls.append(
+                Call(
+                    path_params={k: str(_parent_value(row, v)) for k, v in self.path_params.items()},
+                    params=dict(self.params),
+                    context={k: _parent_value(row, v) for k, v in self.context.items()},
+                )
+            )
+        return calls
+
+
+def _parent_value(row: Mapping[str, Any], source: ParentValue) -> Any:
+    return source(row) if callable(source) else row.get(source)
+
+
+def literal(value: Any) -> Callable[[Mapping[str, Any]], Any]:
+    """A fan-out value that is the same for every parent row (e.g. the resource type in a URL)."""
+    return lambda _row: value
+
+
+#: One collected item with the context of the request that returned it.
+Record = tuple[dict[str, Any], dict[str, Any]]
+
+
+@dataclass
+class FetchContext:
+    """What a custom `fetch` hook gets: the client, the parent rows, the incremental `since`, and where to
+    put warnings (non-fatal problems the user should see in the materialization's metadata)."""
+
+    resource_type: ResourceType
+    client: AzureDevOpsClient
+    parent_rows: Mapping[str, list[dict[str, Any]]]
+    since: Any = None
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ResourceType:
+    """One Azure DevOps resource type: one catalog entry, one asset, one table `azure_devops.<name>`.
+
+    - `scope`: "organization" (one listing for the whole organization), "project" (one per project) or
+      "parent" (one per row of each `fan_out` parent).
+    - `key`: natural key columns; `resource_id` is their values joined with '/'.
+    - `required_scope`: the PAT scope that reads it; a token without it gets 403 and the type is recorded
+      as not collected.
+    - `internal`: read through an undocumented endpoint that may change without notice; such types are
+      skipped when internal APIs are switched off (`RESMO_INTERNAL_APIS=off`).
+    - `track_history` / `ignore_in_history`: whether SCD2 history is kept, and which top-level raw keys are
+      too volatile to count as a change.
+    - `write_mode`: "replace" (the organization's rows are replaced) or "append" (new rows are added by key).
+    - `audit_actions`: audit-log `actionId` prefixes meaning this type changed (for change detection).
+    - `since_param` / `since_field`: incremental types: the query parameter receiving the newest stored
+      timestamp and the item field compared against it (only newer items are kept).
+    - `expect_duplicates`: the same resource is listed more than once (shared with several projects); the
+      first listing is kept without a warning.
+    - `extra_parents`: types a hook reads that are not fan-out parents.
+    - Hooks: `fetch` replaces the standard listing (computed or odd-shaped types); `explode` turns one API
+      item into several rows (one per access control entry); `enrich` adds context to the records after the
+      listing (e.g. resolved names) and may call the client.
+    """
+
+    name: str
+    area: str
+    description: str
+    endpoint: Endpoint | None
+    scope: Scope
+    key: tuple[str, ...]
+    columns: tuple[Column, ...]
+    required_scope: str
+    fan_out: tuple[FanOut, ...] = ()
+    internal: bool = False
+    enabled_by_default: bool = True
+    track_history: bool = True
+    ignore_in_history: tuple[str, ...] = ()
+    write_mode: WriteMode = "replace"
+    audit_actions: tuple[str, ...] = ()
+    since_param: str | None = None
+    since_field: str | None = None
+    fetch: Callable[[FetchContext], list[Record]] | None = None
+    explode: Callable[[dict[str, Any]], Iterable[dict[str, Any]]] | None = None
+    enrich: Callable[[FetchContext, list[Record]], list[Record]] | None = None
+    extra_parents: tuple[str, ...] = ()
+    expect_duplicates: bool = False
+
+    @property
+    def parents(self) -> tuple[str, ...]:
+        """Types that must be collected first (their rows drive the fan-out or a hook)."""
+        names = [f.parent for f in self.fan_out if f.parent is not None] + list(self.extra_parents)
+        return tuple(dict.fromkeys(names))
+
+    @property
+    def column_names(self) -> list[str]:
+        """The table's columns in order, including the row-contract columns."""
+        return ["organization", "resource_id", *(c.name for c in self.columns), "fetched_at", "raw"]
+
+    @property
+    def column_types(self) -> dict[str, str]:
+        """DuckDB type of every column of the table, in order (what the IO manager creates)."""
+        types = {"organization": "VARCHAR", "resource_id": "VARCHAR"}
+        types.update({c.name: c.type for c in self.columns})
+        types.update({"fetched_at": "TIMESTAMP", "raw": "JSON"})
+        return types
+
+    @property
+    def all_endpoints(self) -> tuple[Endpoint, ...]:
+        """Every endpoint this type reads (the main one and fan-out overrides)."""
+        found: list[Endpoint] = [self.endpoint] if self.endpoint is not None else []
+        for fan in self.fan_out:
+            if fan.endpoint is not None and all(fan.endpoint is not e for e in found):
+                found.append(fan.endpoint)
+        return tuple(found)
+
+    def __post_init__(self) -> None:
+        names = [c.name for c in self.columns]
+        if len(set(names)) != len(names):
+            raise ValueError(f"{self.name}: duplicate column names")
+        missing = [k for k in self.key if k not in names]
+        if missing:
+            raise ValueError(f"{self.name}: key columns {missing} are not declared columns")
+        if self.scope != "organization" and not self.fan_out and self.fetch is None:
+            raise ValueError(f"{self.name}: scope {self.scope!r} needs a fan_out or a fetch hook")
+        if self.endpoint is None and self.fetch is None:
+            raise ValueError(f"{self.name}: needs an endpoint or a fetch hook")
