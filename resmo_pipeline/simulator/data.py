@@ -245,6 +245,21 @@ class OrgState:
         """`https://vssps.dev.azure.com/{org}` — the prefix of identity `url` fields."""
         return f"https://vssps.dev.azure.com/{self.organization}"
 
+    @property
+    def pat_owner(self) -> dict[str, Any]:
+        """The user who owns the full-scope PAT (what the server maps Basic auth to)."""
+        subject = self.subjects[self.owner["descriptor"]]
+        return {"id": subject["_id"], "descriptor": subject["descriptor"], "displayName": subject["displayName"],
+                "uniqueName": subject["principalName"]}
+
+    @property
+    def service_principal(self) -> dict[str, Any]:
+        """The Entra service principal bearer tokens map to (exists in the org as a graph service principal)."""
+        subject = self.subjects[self.entra_sp["descriptor"]]
+        return {"id": subject["_id"], "descriptor": subject["descriptor"], "displayName": subject["displayName"],
+                "uniqueName": subject["principalName"], "applicationId": subject["applicationId"],
+                "objectId": subject["originId"]}
+
     def project(self, key: str) -> dict[str, Any] | None:
         """A project by id or (case-insensitive) name."""
         lowered = key.lower()
