@@ -16,6 +16,7 @@ from collections.abc import Sequence
 COMMAND_MODULES: tuple[str, ...] = (
     "resmo_pipeline.integrations.commands",
     "resmo_pipeline.simulator.commands",
+    "resmo_pipeline.warehouse.commands",
 )
 
 
