@@ -5,10 +5,12 @@ accounting; the endpoint modules (routes.py) own the data and envelopes. They me
 lives, which PAT scope and api-version it needs, and which function answers it.
 
 What the server reads from the state (data.py `OrgState`): `organization`, `org_id`; optional `tenant_id`
-(Entra tenant), `pat_owner` (identity dict of the user who owns the full-scope PAT and who approves device
-codes: id, descriptor, displayName, uniqueName) and `service_principal` (identity dict of the Entra service
-principal: id, descriptor, displayName, applicationId = the client id MSAL uses). Missing ones get
-deterministic stand-ins. Handlers see the caller as `SimRequest.identity`: id, descriptor, displayName,
+(Entra tenant), `owner` (the user who owns the PATs and signs in by device code: id, descriptor,
+displayName, principalName) and `entra_sp` (the Entra service principal behind client-secret, certificate
+and managed-identity tokens: id, descriptor, display_name, client_id). Missing ones get deterministic
+stand-ins. If the state has a `faults` attribute the server sets it to an object whose
+`should_expire_token()` answers for the request being handled on the calling thread (same as
+`SimRequest.faults`). Handlers see the caller as `SimRequest.identity`: id, descriptor, displayName,
 uniqueName, kind ("user" | "servicePrincipal"), scopes (frozenset of PAT scopes; {"app_token"} = full).
 
 Admin endpoints: admin.py defines `ADMIN_ROUTES: dict[tuple[str, str], Handler]` keyed by

@@ -116,8 +116,11 @@ class SimulatorApp:
         self.realm = f"https://{getattr(state, 'organization', 'org')}.visualstudio.com/"
         self._admin_lock = threading.Lock()
         self._discovery: set[int] = set()
-        self.user_identity = _identity(getattr(state, "pat_owner", None), "user", state)
-        self.sp_identity = _identity(getattr(state, "service_principal", None), "servicePrincipal", state)
+        self.user_identity = _identity(getattr(state, "owner", None), "user", state)
+        self.sp_identity = _identity(getattr(state, "entra_sp", None), "servicePrincipal", state)
+        self.current_faults = CurrentFaults()
+        if hasattr(state, "faults"):
+            state.faults = self.current_faults
 
     def add_discovery(self, routes: Sequence[Route]) -> None:
         """Serve the location-discovery routes too (they bypass faults and rate limits)."""
@@ -198,18 +201,22 @@ class SimulatorApp:
                                "System.ArgumentException, mscorlib", "ArgumentException"),
                 key, identity,
             )
+        request_faults = RequestFaults(
+            fault if fault == EXPIRE_TOKEN else None, lambda: self.accounting.fault(EXPIRE_TOKEN),
+        )
         request = SimRequest(
             method=method, host=host, organization=organization, path=path, path_params=path_params,
             query=query, headers=headers, body=parsed, identity=identity, state=self.state,
-            faults=RequestFaults(
-                fault if fault == EXPIRE_TOKEN else None, lambda: self.accounting.fault(EXPIRE_TOKEN),
-            ),
+            faults=request_faults,
         )
+        self.current_faults.local.faults = request_faults
         try:
             response = route.handler(request)
         except Exception:
             logger.exception("simulated endpoint %s failed", key)
             response = fault_response(SERVER_ERROR)
+        finally:
+            self.current_faults.local.faults = None
         for name, value in extra_headers.items():
             response.headers.setdefault(name, value)
         return Outcome(response, key, identity)
@@ -304,20 +311,35 @@ class SimulatorApp:
         return headers
 
 
+class CurrentFaults:
+    """`state.faults` for endpoint code that asks the state: answers for the request on the calling thread."""
+
+    def __init__(self) -> None:
+        self.local = threading.local()
+
+    def should_expire_token(self) -> bool:
+        """True when the current request's continuation token is to be answered as expired."""
+        faults = getattr(self.local, "faults", None)
+        return faults is not None and faults.should_expire_token()
+
+
 def _identity(source: Any, kind: str, state: Any) -> dict[str, Any]:
-    """The caller identity handlers see, from the state's own record when it has one."""
+    """The caller identity handlers see, from the state's record (data.py `owner` / `entra_sp`) if any."""
     record = dict(source) if isinstance(source, Mapping) else {}
     seed = f"{getattr(state, 'org_id', '')}/{kind}"
     fallback_id = str(uuid.uuid5(uuid.NAMESPACE_URL, seed))
-    return {
+    identity = {
         "id": record.get("id") or fallback_id,
         "descriptor": record.get("descriptor") or ("aad." if kind == "user" else "aadsp.") + fallback_id,
-        "displayName": record.get("displayName") or ("Organization Owner" if kind == "user" else "resmo-scanner"),
+        "displayName": record.get("displayName") or record.get("display_name")
+        or ("Organization Owner" if kind == "user" else "resmo-scanner"),
         "uniqueName": record.get("uniqueName") or record.get("principalName")
         or ("owner@simulator.invalid" if kind == "user" else fallback_id),
         "kind": kind,
-        **({"applicationId": record.get("applicationId") or fallback_id} if kind != "user" else {}),
     }
+    if kind != "user":
+        identity["applicationId"] = record.get("applicationId") or record.get("client_id") or fallback_id
+    return identity
 
 
 # --- HTTP ------------------------------------------------------------------------------------------------
@@ -481,7 +503,7 @@ def run_simulator(
     if state is None:
         state = _build_state(preset, organization, seed)
     served = list(_default_routes() if routes is None else routes) + list(extra_routes)
-    sp = _identity(getattr(state, "service_principal", None), "servicePrincipal", state)
+    sp = _identity(getattr(state, "entra_sp", None), "servicePrincipal", state)
     tenant_id = str(getattr(state, "tenant_id", None) or uuid.uuid5(uuid.NAMESPACE_URL, f"tenant/{seed}"))
     entra = EntraServer(
         tenant_id, sp["applicationId"], host=host, token_lifetime_s=token_lifetime_s,
