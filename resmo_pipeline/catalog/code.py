@@ -128,6 +128,7 @@ TYPES = (
         ),
         required_scope="vso.code",
         enrich=_resolve_policy_types,
+        extra_endpoints=(POLICY_TYPES,),
         audit_actions=("Policy.",),
     ),
 )

@@ -101,6 +101,7 @@ TYPES = (
         ),
         required_scope="vso.profile",
         fetch=_fetch_organization,
+        extra_endpoints=(ACCOUNTS,),
         ignore_in_history=("lastUserAccess", "webApplicationRelativeDirectory"),
         audit_actions=("Organization.", "OrganizationPolicy."),
     ),
@@ -127,6 +128,7 @@ TYPES = (
         ),
         required_scope="vso.project",
         enrich=_enrich_projects,
+        extra_endpoints=(PROJECT_PROPERTIES,),
         audit_actions=("Project.",),
     ),
     ResourceType(

@@ -160,7 +160,8 @@ class ResourceType:
       timestamp and the item field compared against it (only newer items are kept).
     - `expect_duplicates`: the same resource is listed more than once (shared with several projects); the
       first listing is kept without a warning.
-    - `extra_parents`: types a hook reads that are not fan-out parents.
+    - `extra_parents`: types a hook reads that are not fan-out parents; `extra_endpoints`: endpoints a hook
+      calls (so their requests are counted for this type and documented).
     - Hooks: `fetch` replaces the standard listing (computed or odd-shaped types); `explode` turns one API
       item into several rows (one per access control entry); `enrich` adds context to the records after the
       listing (e.g. resolved names) and may call the client.
@@ -188,6 +189,7 @@ class ResourceType:
     enrich: Callable[[FetchContext, list[Record]], list[Record]] | None = None
     extra_parents: tuple[str, ...] = ()
     expect_duplicates: bool = False
+    extra_endpoints: tuple[Endpoint, ...] = ()
 
     @property
     def parents(self) -> tuple[str, ...]:
@@ -212,9 +214,9 @@ class ResourceType:
     def all_endpoints(self) -> tuple[Endpoint, ...]:
         """Every endpoint this type reads (the main one and fan-out overrides)."""
         found: list[Endpoint] = [self.endpoint] if self.endpoint is not None else []
-        for fan in self.fan_out:
-            if fan.endpoint is not None and all(fan.endpoint is not e for e in found):
-                found.append(fan.endpoint)
+        for extra in [f.endpoint for f in self.fan_out if f.endpoint is not None] + list(self.extra_endpoints):
+            if all(extra is not e for e in found):
+                found.append(extra)
         return tuple(found)
 
     def __post_init__(self) -> None:

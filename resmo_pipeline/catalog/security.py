@@ -134,6 +134,7 @@ TYPES = (
         required_scope="vso.security_manage",
         explode=_aces,
         enrich=_resolve_identities,
+        extra_endpoints=(IDENTITIES,),
         audit_actions=("Security.",),
     ),
     ResourceType(

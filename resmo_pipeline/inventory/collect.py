@@ -1,0 +1,212 @@
+"""Reading resource types from Azure DevOps into rows: the Dagster-free collection engine.
+
+`collect` reads one catalog type (fanning out over its parents' rows through the client's bounded pool) and
+returns its table rows; `collect_all` reads many types in dependency order, parents before children, with
+independent types in parallel. The Dagster assets, the benchmarks and the tests all use these, so what a
+sync writes is exactly what this module returns.
+
+Errors: the client's typed errors (PermissionDeniedError, AuthenticationError, ...) are raised unchanged;
+the caller decides what a refusal means. One exception: a 404 on one call of a fan-out means that parent
+vanished between listing it and reading its children, which is recorded as a warning, not a failure.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+
+from resmo_pipeline.azure_devops import AzureDevOpsClient, Endpoint, NotFoundError
+from resmo_pipeline.catalog import RESOURCE_TYPES, enabled_types
+from resmo_pipeline.catalog.model import Call, FanOut, FetchContext, Record, ResourceType
+from resmo_pipeline.inventory.rows import build_frame, parent_rows_from_frame, parse_timestamp
+
+logger = logging.getLogger(__name__)
+
+ParentRows = Mapping[str, list[dict[str, Any]]]
+
+
+@dataclass
+class CollectionResult:
+    """What reading one resource type produced.
+
+    `rows` has exactly the table's columns (`resource_type.column_names`), `column_types` their DuckDB
+    types (for the IO manager), `requests`/`retries`/`throttled_s` what it cost at the API, and `warnings`
+    non-fatal problems (a vanished parent, an optional lookup that was refused, dropped duplicates).
+    """
+
+    resource_type: str
+    rows: pd.DataFrame
+    requests: int
+    column_types: dict[str, str]
+    warnings: list[str] = field(default_factory=list)
+    retries: int = 0
+    throttled_s: float = 0.0
+    duration_s: float = 0.0
+
+    def parent_rows(self) -> list[dict[str, Any]]:
+        """These rows as parent rows for the types that fan out over this one."""
+        return parent_rows_from_frame(self.rows)
+
+
+def _default_fan_out() -> tuple[FanOut, ...]:
+    return (FanOut(parent=None),)
+
+
+def _endpoint_cost(client: AzureDevOpsClient, endpoints: Iterable[Endpoint]) -> tuple[int, int, float]:
+    requests = retries = 0
+    throttled = 0.0
+    for path in {e.path for e in endpoints}:
+        stats = client.stats.per_endpoint.get(path)
+        if stats is not None:
+            requests += stats.requests
+            retries += stats.retries
+            throttled += stats.throttled_s
+    return requests, retries, throttled
+
+
+def _listing(resource_type: ResourceType, fc: FetchContext) -> list[Record]:
+    """The standard read: one call per fan-out request, items tagged with the request's context."""
+    planned: list[tuple[Endpoint, Call, bool]] = []
+    for fan in resource_type.fan_out or _default_fan_out():
+        endpoint = fan.endpoint or resource_type.endpoint
+        assert endpoint is not None
+        rows = fc.parent_rows.get(fan.parent, []) if fan.parent else []
+        planned.extend((endpoint, call, fan.parent is not None) for call in fan.calls(rows))
+    since_params = {}
+    if fc.since is not None and resource_type.since_param:
+        since_params[resource_type.since_param] = _iso(fc.since)
+
+    def read(plan: tuple[Endpoint, Call, bool]) -> list[Record]:
+        endpoint, call, from_parent = plan
+        params = {**call.params, **since_params}
+        try:
+            if endpoint.items_key is None:
+                body = fc.client.get(endpoint, path_params=call.path_params, params=params)
+                items = [body] if body is not None else []
+            else:
+                items = fc.client.list(endpoint, path_params=call.path_params, params=params)
+        except NotFoundError:
+            if not from_parent:
+                raise
+            fc.warnings.append(f"{endpoint.path} {dict(call.path_params)}: not found (removed during the sync?)")
+            return []
+        return [(item, dict(call.context)) for item in items if isinstance(item, dict)]
+
+    return [record for records in fc.client.map(read, planned) for record in records]
+
+
+def _iso(moment: datetime | str) -> str:
+    if isinstance(moment, str):
+        return moment
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _newer_than(records: list[Record], field_name: str, since: datetime | str) -> list[Record]:
+    threshold = parse_timestamp(since)
+    if threshold is None:
+        return records
+    kept = []
+    for item, context in records:
+        stamp = parse_timestamp(item.get(field_name))
+        if stamp is None or stamp > threshold:
+            kept.append((item, context))
+    return kept
+
+
+def collect(
+    resource_type: ResourceType | str,
+    client: AzureDevOpsClient,
+    parent_rows: ParentRows | None = None,
+    since: datetime | str | None = None,
+) -> CollectionResult:
+    """Read one resource type for the client's organization.
+
+    `parent_rows` maps each parent type's name to its parent rows (see `catalog.model`); types without
+    parents ignore it. `since` (incremental types such as audit_log): only items newer than this moment
+    are asked for and kept — pass the newest timestamp already stored.
+    """
+    rt = RESOURCE_TYPES[resource_type] if isinstance(resource_type, str) else resource_type
+    started = time.monotonic()
+    fetched_at = datetime.now(UTC).replace(tzinfo=None)
+    before = _endpoint_cost(client, rt.all_endpoints)
+    fc = FetchContext(resource_type=rt, client=client, parent_rows=parent_rows or {}, since=since)
+    records = rt.fetch(fc) if rt.fetch is not None else _listing(rt, fc)
+    if rt.explode is not None:
+        records = [(part, dict(context)) for item, context in records for part in rt.explode(item)]
+    if since is not None and rt.since_field:
+        records = _newer_than(records, rt.since_field, since)
+    if rt.enrich is not None:
+        records = rt.enrich(fc, records)
+    frame, duplicates = build_frame(rt, records, client.organization.lower(), fetched_at)
+    if duplicates and not rt.expect_duplicates:
+        fc.warnings.append(f"{duplicates} duplicate rows (same resource_id) dropped")
+    after = _endpoint_cost(client, rt.all_endpoints)
+    return CollectionResult(
+        resource_type=rt.name,
+        rows=frame,
+        requests=after[0] - before[0],
+        column_types=rt.column_types,
+        warnings=fc.warnings,
+        retries=after[1] - before[1],
+        throttled_s=round(after[2] - before[2], 3),
+        duration_s=round(time.monotonic() - started, 3),
+    )
+
+
+def collect_all(
+    client: AzureDevOpsClient,
+    types: Iterable[ResourceType | str] | None = None,
+    *,
+    since: Mapping[str, datetime | str] | None = None,
+    parallel_types: int = 4,
+) -> dict[str, CollectionResult]:
+    """Read many types (default: every enabled type) with parents before children, in memory.
+
+    Independent types run concurrently (`parallel_types` at a time) so the client's pool stays busy; the
+    client still bounds the requests in flight. Parents of the requested types are collected too when they
+    are not requested themselves. The first error is raised (as `collect` raises it), after the types already
+    running finish. Returns results in catalog (dependency) order.
+    """
+    wanted = {RESOURCE_TYPES[t].name if isinstance(t, str) else t.name
+              for t in (types if types is not None else enabled_types())}
+    needed = set(wanted)
+    pending_parents = list(wanted)
+    while pending_parents:
+        for parent in RESOURCE_TYPES[pending_parents.pop()].parents:
+            if parent not in needed:
+                needed.add(parent)
+                pending_parents.append(parent)
+    order = [name for name in RESOURCE_TYPES if name in needed]
+    results: dict[str, CollectionResult] = {}
+    parent_rows: dict[str, list[dict[str, Any]]] = {}
+    running: dict[Future[CollectionResult], str] = {}
+    waiting = list(order)
+    with ThreadPoolExecutor(max_workers=max(1, parallel_types), thread_name_prefix="collect") as pool:
+        while waiting or running:
+            ready = [n for n in waiting if all(p in results for p in RESOURCE_TYPES[n].parents)]
+            for name in ready[: max(0, parallel_types - len(running))]:
+                waiting.remove(name)
+                rt = RESOURCE_TYPES[name]
+                parents = {p: parent_rows[p] for p in rt.parents}
+                running[pool.submit(collect, rt, client, parents, (since or {}).get(name))] = name
+            done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+            for future in done:
+                name = running.pop(future)
+                error = future.exception()
+                if error is not None:
+                    wait(list(running))
+                    raise error
+                results[name] = future.result()
+                if any(name in RESOURCE_TYPES[child].parents for child in order):
+                    parent_rows[name] = results[name].parent_rows()
+                logger.info("%s: %d rows, %d requests", name, len(results[name].rows), results[name].requests)
+    return {name: results[name] for name in order}
