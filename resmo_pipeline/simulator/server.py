@@ -86,6 +86,7 @@ class Outcome:
     response: SimResponse | object
     route_key: str
     identity: dict[str, Any] = field(default_factory=dict)
+    counted: bool = True  # False for the admin API and the managed identity endpoint: not service traffic
 
 
 class SimulatorApp:
@@ -142,7 +143,7 @@ class SimulatorApp:
             return self._admin(method, "/".join(segments[1:]).lower(), query, headers, body)
         if [s.lower() for s in segments[:2]] == ["msi", "token"]:
             status, answer = self.entra.managed_identity_token(query, headers)
-            return Outcome(json_response(answer, status), "GET msi/token")
+            return Outcome(json_response(answer, status), "GET msi/token", counted=False)
         if first not in HOSTS:
             return Outcome(protocol.route_not_found(parts.path), "unmatched")
         organization: str | None = None
@@ -254,7 +255,7 @@ class SimulatorApp:
         try:
             payload = json.loads(body) if body else {}
         except ValueError:
-            return Outcome(json_response({"error": "body is not JSON"}, 400), key)
+            return Outcome(json_response({"error": "body is not JSON"}, 400), key, counted=False)
         own = {
             ("GET", "stats"): lambda: json_response(self.accounting.snapshot()),
             ("POST", "stats/reset"): self._reset_stats,
@@ -263,16 +264,17 @@ class SimulatorApp:
             ("POST", "tokens/expire"): self._expire_tokens,
         }
         if (method, path) in own:
-            return Outcome(own[(method, path)](), key)
+            return Outcome(own[(method, path)](), key, counted=False)
         handler = self.admin_routes.get((method, path))
         if handler is None:
-            return Outcome(json_response({"error": f"no admin endpoint {method} /{ADMIN_PREFIX}/{path}"}, 404), key)
+            missing = json_response({"error": f"no admin endpoint {method} /{ADMIN_PREFIX}/{path}"}, 404)
+            return Outcome(missing, key, counted=False)
         request = SimRequest(
             method=method, host=ADMIN_PREFIX, organization=str(self.state.organization), path=path,
             path_params={}, query=query, headers=headers, body=payload, identity={}, state=self.state,
         )
         with self._admin_lock:
-            return Outcome(handler(request), key)
+            return Outcome(handler(request), key, counted=False)
 
     def _reset_stats(self) -> SimResponse:
         self.accounting.reset()
@@ -384,7 +386,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         outcome = app.handle(self.command, self.path, self.headers, body)
         if outcome.response is DROPPED:
-            app.accounting.record(outcome.route_key, 0, len(body), 0)
+            app.accounting.record(outcome.route_key, 0, len(body), 0)  # only service routes drop
             self.close_connection = True
             with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
@@ -407,7 +409,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(data)
-        app.accounting.record(outcome.route_key, response.status, len(body), len(data))
+        if outcome.counted:
+            app.accounting.record(outcome.route_key, response.status, len(body), len(data))
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _serve
 
