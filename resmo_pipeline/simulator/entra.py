@@ -177,7 +177,9 @@ class EntraServer:
 
     def start(self) -> None:
         """Serve in a daemon thread."""
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="entra-sim", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="entra-sim", daemon=True,
+        )
         self._thread.start()
 
     def close(self) -> None:

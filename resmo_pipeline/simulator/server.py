@@ -525,7 +525,10 @@ def run_simulator(
     simulator = Simulator(app, server, entra, full_pat)
     app.add_discovery(discovery_routes(served, simulator.base_url, simulator.organization))
     entra.start()
-    thread = threading.Thread(target=server.serve_forever, name="azure-devops-sim", daemon=True)
+    # A short poll interval makes shutdown quick; serving itself does not poll.
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="azure-devops-sim", daemon=True,
+    )
     thread.start()
     try:
         yield simulator
