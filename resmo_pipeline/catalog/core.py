@@ -134,7 +134,7 @@ TYPES = (
     ResourceType(
         name="teams",
         area=AREA,
-        description="Teams of each project.",
+        description="Teams of each project (each team is also a group; its members are in team_members).",
         endpoint=TEAMS,
         scope="project",
         fan_out=(PER_PROJECT,),
