@@ -1,5 +1,45 @@
-"""The single place where assets, checks, schedules, sensors and resources are assembled for Dagster."""
+"""The single place where assets, checks, schedules, sensors and resources are assembled for Dagster.
+
+``dagster dev -w workspace.yaml`` loads ``defs``; ``resmo-pipeline sync`` calls :func:`build_definitions` after it
+has pointed ``RESMO_HOME`` and ``DAGSTER_HOME`` where they belong, so both see the same warehouse.
+"""
 
 import dagster as dg
 
-defs = dg.Definitions()
+from resmo_pipeline import settings
+from resmo_pipeline.inventory.assets import IO_MANAGER_KEY, inventory_assets
+from resmo_pipeline.inventory.jobs import inventory_job
+from resmo_pipeline.inventory.resources import AzureDevOpsResource, WarehouseResource
+from resmo_pipeline.inventory.schedules import inventory_poll_schedule
+from resmo_pipeline.inventory.sensors import audit_log_change_sensor
+from resmo_pipeline.warehouse import ResmoDuckDBIOManager
+
+
+def build_definitions() -> dg.Definitions:
+    """Everything Dagster serves, with the warehouse under the current ``RESMO_HOME``."""
+    warehouse = str(settings.warehouse_path())
+    return dg.Definitions(
+        assets=[
+            *inventory_assets,
+        ],
+        asset_checks=[],
+        jobs=[
+            inventory_job,
+        ],
+        schedules=[
+            inventory_poll_schedule,
+        ],
+        sensors=[
+            audit_log_change_sensor,
+        ],
+        resources={
+            IO_MANAGER_KEY: ResmoDuckDBIOManager(database=warehouse),
+            "warehouse": WarehouseResource(path=warehouse),
+            "azure_devops": AzureDevOpsResource(),
+        },
+        # One process per run: steps share the DuckDB write lock and the API client instead of fighting over it.
+        executor=dg.in_process_executor,
+    )
+
+
+defs = build_definitions()

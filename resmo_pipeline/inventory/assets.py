@@ -1,0 +1,214 @@
+"""One Dagster asset per catalog resource type: ``azure_devops/<type>``, partitioned by organization.
+
+Each asset reads its type from the API for the partition's organization and hands the rows to the warehouse IO
+manager, which replaces that organization's rows in ``azure_devops.<type>`` in one transaction. What happened is
+recorded in ``meta.collection_runs`` and in the materialization's metadata:
+
+- collected: rows, requests, retries and throttled seconds;
+- not collected (the credential lacks a PAT scope): nothing is written, so the earlier rows stay; the run succeeds
+  and the missing scope is shown;
+- failed (after retries): recorded with the error, the step fails and the partition is left as it was.
+"""
+
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import dagster as dg
+
+from resmo_pipeline.azure_devops import PermissionDeniedError, RetryBudgetExceededError
+from resmo_pipeline.catalog import INTERNAL_APIS_ENV, RESOURCE_TYPES, internal_apis_enabled
+from resmo_pipeline.catalog.model import ResourceType
+from resmo_pipeline.inventory import progress
+from resmo_pipeline.inventory.collect import CollectionResult, collect
+from resmo_pipeline.inventory.partitions import organizations
+from resmo_pipeline.inventory.resources import AzureDevOpsResource, WarehouseResource
+from resmo_pipeline.inventory.rows import parent_rows_from_frame
+
+KEY_PREFIX = "azure_devops"
+IO_MANAGER_KEY = "warehouse_io_manager"
+
+# Transient failures (throttling or 5xx that outlived the client's own retry budget) get a second and third
+# chance a little later; anything else (a refused credential, a bad request) fails at once.
+DEFAULT_RETRY_POLICY = dg.RetryPolicy(
+    max_retries=2, delay=10, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
+)
+
+
+def asset_key(resource_type: str) -> dg.AssetKey:
+    """The asset key of a resource type, e.g. ``azure_devops/repositories``."""
+    return dg.AssetKey([KEY_PREFIX, resource_type])
+
+
+# What the row-contract columns mean; the catalog describes the typed ones.
+CONTRACT_COLUMNS = {
+    "organization": "Azure DevOps organization (lower case); the partition key",
+    "resource_id": "Natural key of the resource, unique within the organization",
+    "fetched_at": "When the row was read from the API (UTC)",
+    "raw": "The item exactly as the API returned it (JSON)",
+}
+
+
+def column_schema(resource_type: ResourceType) -> dg.TableSchema:
+    """The table's columns as Dagster shows them (name, DuckDB type, meaning)."""
+    descriptions = {**CONTRACT_COLUMNS, **{c.name: c.description for c in resource_type.columns}}
+    return dg.TableSchema(
+        columns=[
+            dg.TableColumn(name=name, type=column_type, description=descriptions.get(name) or None)
+            for name, column_type in resource_type.column_types.items()
+        ]
+    )
+
+
+def incremental_column(resource_type: ResourceType) -> str | None:
+    """The table column an incremental type resumes from (the one read from its ``since_field``)."""
+    if not resource_type.since_field:
+        return None
+    for column in resource_type.columns:
+        if resource_type.since_field in (column.path, column.name):
+            return column.name
+    return None
+
+
+def build_inventory_asset(
+    resource_type: ResourceType, retry_policy: dg.RetryPolicy = DEFAULT_RETRY_POLICY
+) -> dg.AssetsDefinition:
+    """The asset that keeps ``azure_devops.<type>`` current for each organization."""
+    name = resource_type.name
+    parents = resource_type.parents
+
+    @dg.asset(
+        key=asset_key(name),
+        partitions_def=organizations,
+        group_name=resource_type.area,
+        description=resource_type.description,
+        kinds={"azure_devops", "duckdb"},
+        io_manager_key=IO_MANAGER_KEY,
+        deps=[asset_key(parent) for parent in parents],
+        retry_policy=retry_policy,
+        metadata={
+            "partition_expr": "organization",
+            "dagster/column_schema": column_schema(resource_type),
+            "required_scope": resource_type.required_scope,
+            "write_mode": resource_type.write_mode,
+        },
+    )
+    def _inventory_asset(
+        context: dg.AssetExecutionContext, azure_devops: AzureDevOpsResource, warehouse: WarehouseResource
+    ) -> dg.Output[Any]:
+        return _collect_partition(context, resource_type, parents, azure_devops, warehouse, retry_policy)
+
+    return _inventory_asset
+
+
+def _collect_partition(
+    context: dg.AssetExecutionContext,
+    resource_type: ResourceType,
+    parents: tuple[str, ...],
+    azure_devops: AzureDevOpsResource,
+    warehouse: WarehouseResource,
+    retry_policy: dg.RetryPolicy,
+) -> dg.Output[Any]:
+    organization = context.partition_key
+    name = resource_type.name
+    started_at = datetime.now(UTC).replace(tzinfo=None)
+    clock = time.monotonic()
+    record = {"organization": organization, "resource_type": name, "run_id": context.run_id, "started_at": started_at}
+    client = azure_devops.client(organization)
+    before = client.stats.as_dict()
+
+    def cost() -> dict[str, Any]:
+        after = client.stats.as_dict()
+        return {
+            "requests": after["requests"] - before["requests"],
+            "retries": after["retries"] - before["retries"],
+            "throttled_s": round(after["throttled_s"] - before["throttled_s"], 3),
+        }
+
+    def finish(status: str, rows: int = 0, error: str | None = None, required_scope: str | None = None) -> None:
+        figures = cost()
+        seconds = time.monotonic() - clock
+        warehouse.record_collection_run(
+            **record,
+            finished_at=datetime.now(UTC).replace(tzinfo=None),
+            rows=rows,
+            status=status,
+            error=error,
+            required_scope=required_scope,
+            **figures,
+        )
+        progress.publish(
+            progress.TypeProgress(
+                organization=organization,
+                resource_type=name,
+                status=status,
+                rows=rows,
+                requests=figures["requests"],
+                seconds=seconds,
+                detail=required_scope or error or "",
+            )
+        )
+
+    if resource_type.internal and not internal_apis_enabled():
+        finish("not_collected", error=f"internal APIs are switched off ({INTERNAL_APIS_ENV}=off)")
+        return dg.Output(None, metadata={"status": "not_collected", "reason": "internal APIs switched off"})
+    try:
+        # Parents come from the warehouse, so a targeted run or a refused parent uses the rows stored last.
+        parent_rows = {
+            parent: parent_rows_from_frame(warehouse.organization_rows(parent, organization)) for parent in parents
+        }
+        since_column = incremental_column(resource_type)
+        since = warehouse.newest(name, since_column, organization) if since_column else None
+        result: CollectionResult = collect(resource_type, client, parent_rows, since=since)
+    except PermissionDeniedError as exc:
+        scope = exc.required_scope or resource_type.required_scope
+        finish("not_collected", error=exc.message, required_scope=scope)
+        context.log.warning(f"{name}: not collected for {organization}, the credential lacks PAT scope {scope}")
+        return dg.Output(
+            None,
+            metadata={"status": "not_collected", "missing_scope": scope, **cost()},
+        )
+    except RetryBudgetExceededError as exc:
+        if context.retry_number < retry_policy.max_retries:
+            context.log.warning(f"{name}: transient failure for {organization}, will retry: {exc}")
+            raise
+        finish("failed", error=str(exc))
+        raise
+    except Exception as exc:
+        finish("failed", error=str(exc))
+        raise dg.Failure(
+            description=f"{name}: collection failed for {organization}: {exc}", allow_retries=False
+        ) from exc
+
+    rows = len(result.rows)
+    finish("collected", rows=rows)
+    for warning in result.warnings:
+        context.log.warning(f"{name}: {warning}")
+    figures = cost()
+    context.log.info(
+        f"{name}: {rows} rows, {figures['requests']} requests, {time.monotonic() - clock:.1f} s ({organization})"
+    )
+    return dg.Output(
+        result.rows,
+        metadata={
+            "status": "collected",
+            "dagster/row_count": rows,
+            **figures,
+            "column_types": result.column_types,
+            "write_mode": resource_type.write_mode,
+            "key_columns": ["resource_id"],
+            "track_history": resource_type.track_history,
+            "history_ignore_fields": list(resource_type.ignore_in_history),
+        },
+    )
+
+
+def build_inventory_assets(
+    retry_policy: dg.RetryPolicy = DEFAULT_RETRY_POLICY,
+) -> list[dg.AssetsDefinition]:
+    """Every catalog resource type as an asset, in the catalog's dependency order."""
+    return [build_inventory_asset(resource_type, retry_policy) for resource_type in RESOURCE_TYPES.values()]
+
+
+inventory_assets = build_inventory_assets()
+

@@ -1,0 +1,176 @@
+"""``resmo-pipeline sync``: collect organizations now, through the Dagster instance under ``RESMO_HOME``.
+
+The inventory job runs in this process (in-process executor) against the persistent instance, so the runs show
+in the Dagster UI with the organization as partition, and progress is printed per resource type as it finishes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import dagster as dg
+
+from resmo_pipeline.catalog import RESOURCE_TYPES
+from resmo_pipeline.instance import get_instance
+from resmo_pipeline.integrations.registry import IntegrationError, Registry
+from resmo_pipeline.inventory import progress
+from resmo_pipeline.inventory.jobs import INVENTORY_JOB, refresh_asset_keys
+from resmo_pipeline.inventory.partitions import ensure_organizations
+
+
+@dataclass
+class SyncResult:
+    """The outcome of syncing one organization."""
+
+    organization: str
+    run_id: str
+    success: bool
+    seconds: float
+    collected: list[str] = field(default_factory=list)
+    not_collected: dict[str, str] = field(default_factory=dict)  # type -> missing PAT scope
+    failed: dict[str, str] = field(default_factory=dict)  # type -> error
+    rows: dict[str, int] = field(default_factory=dict)  # type -> rows collected
+    requests: int = 0
+
+    @property
+    def total_rows(self) -> int:
+        """Rows collected over every type."""
+        return sum(self.rows.values())
+
+
+class SyncError(Exception):
+    """A sync that cannot start (unknown organization, unknown resource type), with a message for people."""
+
+
+def _selected_types(types: Sequence[str] | None) -> list[str] | None:
+    if not types:
+        return None
+    unknown = [name for name in types if name not in RESOURCE_TYPES]
+    if unknown:
+        raise SyncError(
+            f"Unknown resource type(s): {', '.join(unknown)}. Known types: {', '.join(RESOURCE_TYPES)}."
+        )
+    return list(types)
+
+
+def sync(
+    organizations: Sequence[str] | None = None,
+    types: Sequence[str] | None = None,
+    printer: Callable[[str], None] = print,
+) -> list[SyncResult]:
+    """Sync the given organizations (default: every enabled one) now; ``types`` limits it to those types and
+    the types computed from them. Returns one result per organization, in order."""
+    from resmo_pipeline.definitions import build_definitions
+
+    selected_types = _selected_types(types)
+    registry = Registry()
+    if organizations:
+        names = [registry.get(name).name for name in organizations]
+    else:
+        names = [integration.name for integration in registry.list() if integration.enabled]
+    if not names:
+        raise SyncError("No organization to sync. Connect one with `resmo-pipeline integrations add`.")
+
+    with get_instance() as instance:
+        defs = build_definitions()
+        job = defs.get_job_def(INVENTORY_JOB)
+        selection = refresh_asset_keys(defs, selected_types) if selected_types else None
+        total = len(selection) if selection else len(RESOURCE_TYPES)
+        ensure_organizations(instance, names)
+        results = []
+        for organization in names:
+            result = _sync_one(job, instance, organization, selection, total, printer)
+            registry.record_sync(organization, "success" if result.success else "failure")
+            results.append(result)
+    return results
+
+
+def _sync_one(
+    job: dg.JobDefinition,
+    instance: dg.DagsterInstance,
+    organization: str,
+    selection: list[dg.AssetKey] | None,
+    total: int,
+    printer: Callable[[str], None],
+) -> SyncResult:
+    printer(f"Syncing {organization} ({total} resource types)")
+    events: list[progress.TypeProgress] = []
+    printing = progress.ProgressPrinter(total, printer)
+
+    def listener(event: progress.TypeProgress) -> None:
+        if event.organization == organization:
+            events.append(event)
+            printing(event)
+
+    started = time.monotonic()
+    with progress.listening(listener):
+        outcome = job.execute_in_process(
+            instance=instance,
+            partition_key=organization,
+            asset_selection=selection,
+            raise_on_error=False,
+            tags={"resmo/trigger": "cli"},
+        )
+    return _summarise(organization, outcome.run_id, outcome.success, time.monotonic() - started, events)
+
+
+def _summarise(
+    organization: str, run_id: str, success: bool, seconds: float, events: list[progress.TypeProgress]
+) -> SyncResult:
+    result = SyncResult(organization=organization, run_id=run_id, success=success, seconds=seconds)
+    for event in events:
+        result.requests += event.requests
+        if event.status == "collected":
+            result.collected.append(event.resource_type)
+            result.rows[event.resource_type] = event.rows
+        elif event.status == "not_collected":
+            result.not_collected[event.resource_type] = event.detail
+        else:
+            result.failed[event.resource_type] = event.detail
+    return result
+
+
+def format_results(results: Sequence[SyncResult]) -> str:
+    """A short table: one line per organization with its outcome and figures."""
+    header = f"{'organization':<24} {'status':<8} {'types':>5} {'refused':>7} {'failed':>6} {'rows':>9} " \
+             f"{'requests':>8} {'seconds':>7}"
+    lines = [header, "-" * len(header)]
+    for result in results:
+        lines.append(
+            f"{result.organization:<24} {'ok' if result.success else 'FAILED':<8} {len(result.collected):>5} "
+            f"{len(result.not_collected):>7} {len(result.failed):>6} {result.total_rows:>9} "
+            f"{result.requests:>8} {result.seconds:>7.1f}"
+        )
+    for result in results:
+        for name, scope in result.not_collected.items():
+            lines.append(f"{result.organization}: {name} not collected (the credential lacks PAT scope {scope})")
+        for name, error in result.failed.items():
+            lines.append(f"{result.organization}: {name} failed: {error}")
+    return "\n".join(lines)
+
+
+def _run(args: argparse.Namespace) -> int:
+    types = [name.strip() for name in args.types.split(",") if name.strip()] if args.types else None
+    try:
+        results = sync(args.organizations, types)
+    except (SyncError, IntegrationError) as exc:
+        print(f"error: {exc}")
+        return 2
+    print(format_results(results))
+    return 0 if all(result.success for result in results) else 1
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``sync`` to the command line."""
+    parser = subparsers.add_parser(
+        "sync",
+        help="collect organizations now (every enabled one by default)",
+        description="Collect the inventory of the given organizations (default: every enabled one) into the "
+        "warehouse, through the Dagster instance under RESMO_HOME; the runs appear in the Dagster UI.",
+    )
+    parser.add_argument("organizations", nargs="*", metavar="ORG", help="organizations to sync")
+    parser.add_argument("--types", help="comma-separated resource types (plus the types computed from them)")
+    parser.set_defaults(handler=_run)

@@ -1,0 +1,127 @@
+"""Dagster resources of the inventory: the Azure DevOps connection and warehouse bookkeeping.
+
+Neither holds a credential. Which organizations exist and how to authenticate to them is the integrations
+registry (non-secret settings plus the *name* of the environment variable holding the secret); the secret is read
+from the environment when a client is opened, so it never appears in run config, logs or event records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+import dagster as dg
+import duckdb
+import pandas as pd
+from pydantic import PrivateAttr
+
+from resmo_pipeline import settings
+from resmo_pipeline.azure_devops import AzureDevOpsClient
+from resmo_pipeline.integrations.credentials import build_credential
+from resmo_pipeline.integrations.registry import Integration, Registry
+from resmo_pipeline.warehouse.access import open_warehouse, write_connection
+from resmo_pipeline.warehouse.schema import qualified_name, quote_identifier, record_collection_run, table_exists
+
+
+class AzureDevOpsResource(dg.ConfigurableResource):
+    """Opens API clients for registered organizations (credentials from their environment variables).
+
+    Within a run one client per organization is shared by every step (the in-process executor keeps them in one
+    process), so connections and tokens are reused; they are closed when the run ends.
+    """
+
+    registry_path: str | None = None  # default: settings.registry_path() under RESMO_HOME
+    concurrency: int = 16  # parallel requests per client while fanning out over projects, repositories, ...
+    timeout_s: float = 30.0  # per request
+    retry_budget_s: float = 120.0  # how long the client keeps retrying throttling and 5xx before giving up
+    # A sensor tick must finish well inside Dagster's 60 s evaluation limit even when a service is down.
+    light_timeout_s: float = 10.0
+    light_retry_budget_s: float = 15.0
+
+    _clients: dict[str, AzureDevOpsClient] = PrivateAttr(default_factory=dict)
+
+    def _registry(self) -> Registry:
+        return Registry(self.registry_path or settings.registry_path())
+
+    def integration(self, organization: str) -> Integration:
+        """The registered settings of one organization (raises the registry's clear error when unknown)."""
+        return self._registry().get(organization)
+
+    def enabled_integrations(self) -> list[Integration]:
+        """Every registered organization that is not paused."""
+        return [integration for integration in self._registry().list() if integration.enabled]
+
+    def client(self, organization: str) -> AzureDevOpsClient:
+        """The run's client for ``organization`` (opened on first use, closed at the end of the run)."""
+        if organization not in self._clients:
+            self._clients[organization] = self._open(
+                organization, self.concurrency, self.timeout_s, self.retry_budget_s
+            )
+        return self._clients[organization]
+
+    def open_light_client(self, organization: str) -> AzureDevOpsClient:
+        """A short-lived client with tight timeouts, for sensor polls; the caller closes it."""
+        return self._open(organization, 2, self.light_timeout_s, self.light_retry_budget_s)
+
+    def _open(
+        self, organization: str, concurrency: int, timeout_s: float, retry_budget_s: float
+    ) -> AzureDevOpsClient:
+        integration = self.integration(organization)
+        return AzureDevOpsClient(
+            integration.name,
+            build_credential(integration),
+            base_url=integration.base_url,
+            concurrency=concurrency,
+            timeout_s=timeout_s,
+            max_retry_time_s=retry_budget_s,
+        )
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        for client in self._clients.values():
+            client.close()
+        self._clients.clear()
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """Short reads and bookkeeping writes on the warehouse file, beside the IO manager's table writes."""
+
+    path: str
+
+    @contextmanager
+    def _reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        # The run's own process writes this file, so it reads the file itself, not the published read copy
+        # (which may lag behind the types written earlier in the same run).
+        conn = open_warehouse(self.path)
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    def organization_rows(self, table: str, organization: str) -> pd.DataFrame:
+        """One organization's current rows of ``azure_devops.<table>`` (empty when never collected)."""
+        with self._reading() as conn:
+            if not table_exists(conn, "azure_devops", table):
+                return pd.DataFrame()
+            return conn.execute(
+                f"select * from {qualified_name('azure_devops', table)} where organization = ?", [organization]
+            ).df()
+
+    def newest(self, table: str, column: str, organization: str) -> datetime | None:
+        """The largest ``column`` value stored for one organization (where an incremental type resumes)."""
+        with self._reading() as conn:
+            if not table_exists(conn, "azure_devops", table):
+                return None
+            found = conn.execute(
+                f"select max({quote_identifier(column)}) from {qualified_name('azure_devops', table)} "
+                "where organization = ?",
+                [organization],
+            ).fetchall()
+        return found[0][0]
+
+    def record_collection_run(self, **fields: Any) -> None:
+        """Append one row to ``meta.collection_runs`` (fields as ``warehouse.schema.record_collection_run``)."""
+        # Readers see it with the run's next table publish; no extra copy of the warehouse for bookkeeping.
+        with write_connection(self.path, publish_after_s=None) as conn:
+            record_collection_run(conn, **fields)

@@ -1,0 +1,136 @@
+"""Near-real-time change detection from each organization's audit log.
+
+Every minute (configurable) the sensor asks each enabled organization's audit log for entries newer than its
+cursor — one small request when nothing happened — maps the entries to the resource types they affect (the
+catalog's ``audit_actions``), and requests a run that refreshes only those types, the types computed from them
+and their compliance checks, for that organization. The sensor never touches the warehouse: it runs in the
+long-lived code server, which must never hold the DuckDB lock.
+"""
+
+import json
+import os
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import dagster as dg
+
+from resmo_pipeline.azure_devops import AzureDevOpsError
+from resmo_pipeline.catalog import RESOURCE_TYPES
+from resmo_pipeline.integrations.registry import IntegrationError
+from resmo_pipeline.inventory.assets import asset_key
+from resmo_pipeline.inventory.jobs import inventory_job
+from resmo_pipeline.inventory.resources import AzureDevOpsResource
+
+SENSOR_NAME = "audit_log_change_sensor"
+INTERVAL_ENV = "RESMO_CHANGE_SENSOR_INTERVAL_S"
+DEFAULT_INTERVAL_S = 60
+AUDIT_TYPE = "audit_log"
+CHANGED_TYPES_TAG = "resmo/changed_types"
+
+
+def _matches(entry: Mapping[str, Any], pattern: str) -> bool:
+    """An ``audit_actions`` entry is an actionId prefix (``Git.``) or an audit area name (``Git``)."""
+    return str(entry.get("actionId") or "").startswith(pattern) or str(entry.get("area") or "") == pattern
+
+
+def changed_types(entries: Iterable[Mapping[str, Any]]) -> set[str]:
+    """The resource types an audit entry's actionId or area says changed."""
+    found: set[str] = set()
+    for entry in entries:
+        for resource_type in RESOURCE_TYPES.values():
+            if any(_matches(entry, pattern) for pattern in resource_type.audit_actions):
+                found.add(resource_type.name)
+    return found
+
+
+def with_dependents(names: Iterable[str]) -> set[str]:
+    """The given types plus every type collected from their rows (children, grandchildren, computed types)."""
+    selected = set(names)
+    grew = True
+    while grew:
+        grew = False
+        for resource_type in RESOURCE_TYPES.values():
+            if resource_type.name not in selected and selected.intersection(resource_type.parents):
+                selected.add(resource_type.name)
+                grew = True
+    return selected
+
+
+def refresh_request(organization: str, types: set[str], newest: Mapping[str, Any]) -> dg.RunRequest:
+    """A run of only the changed types (+ dependents, audit log and checks) for one organization."""
+    selected = with_dependents(types) | {AUDIT_TYPE}
+    ordered = [name for name in RESOURCE_TYPES if name in selected]
+    return dg.RunRequest(
+        partition_key=organization,
+        asset_selection=[asset_key(name) for name in ordered],
+        run_key=f"{organization}:{newest.get('timestamp')}:{newest.get('id')}",
+        tags={CHANGED_TYPES_TAG: ",".join(sorted(types))},
+    )
+
+
+def new_entries(entries: list[dict[str, Any]], state: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Entries not seen before: newer than the cursor, or at its timestamp with an id not yet seen."""
+    since = state["since"]
+    seen = set(state.get("seen", ()))
+    return [
+        entry
+        for entry in entries
+        if str(entry.get("timestamp")) > since or (str(entry.get("timestamp")) == since and entry.get("id") not in seen)
+    ]
+
+
+def advance(state: Mapping[str, Any], entries: list[dict[str, Any]]) -> dict[str, Any]:
+    """The cursor after ``entries``: the newest timestamp and the ids seen at exactly that timestamp."""
+    newest = max(str(entry.get("timestamp")) for entry in entries)
+    seen = [entry.get("id") for entry in entries if str(entry.get("timestamp")) == newest]
+    if newest == state["since"]:
+        seen = [*state.get("seen", ()), *seen]
+    return {"since": newest, "seen": seen}
+
+
+def poll_audit_log(azure_devops: AzureDevOpsResource, organization: str, since: str) -> list[dict[str, Any]]:
+    """Audit entries at or after ``since`` (ISO timestamp); one request when nothing happened."""
+    endpoint = RESOURCE_TYPES[AUDIT_TYPE].endpoint
+    with azure_devops.open_light_client(organization) as client:
+        return client.list(endpoint, params={"startTime": since})
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+
+
+@dg.sensor(
+    name=SENSOR_NAME,
+    job=inventory_job,
+    minimum_interval_seconds=int(os.environ.get(INTERVAL_ENV, DEFAULT_INTERVAL_S)),
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Poll each enabled organization's audit log and refresh only the resource types that changed.",
+)
+def audit_log_change_sensor(
+    context: dg.SensorEvaluationContext, azure_devops: AzureDevOpsResource
+) -> dg.SensorResult:
+    """Per organization: new audit entries → a targeted refresh run; the cursor keeps each org's position."""
+    cursor: dict[str, Any] = json.loads(context.cursor) if context.cursor else {}
+    requests: list[dg.RunRequest] = []
+    for integration in azure_devops.enabled_integrations():
+        organization = integration.name
+        state = cursor.get(organization)
+        if state is None:
+            # The first sync reads everything; watching starts now.
+            cursor[organization] = {"since": _now_iso(), "seen": []}
+            continue
+        try:
+            entries = new_entries(poll_audit_log(azure_devops, organization, state["since"]), state)
+        except (AzureDevOpsError, IntegrationError) as exc:
+            context.log.warning(f"{organization}: audit log not read this tick: {exc}")
+            continue
+        if not entries:
+            continue
+        cursor[organization] = advance(state, entries)
+        types = changed_types(entries)
+        newest = max(entries, key=lambda entry: str(entry.get("timestamp")))
+        if types:
+            context.log.info(f"{organization}: {len(entries)} audit entries changed {', '.join(sorted(types))}")
+            requests.append(refresh_request(organization, types, newest))
+    return dg.SensorResult(run_requests=requests, cursor=json.dumps(cursor, sort_keys=True))

@@ -1,0 +1,120 @@
+"""Fixtures for the Dagster side of the inventory: simulated organizations over HTTP, RESMO_HOME in tmp_path,
+registered integrations, and materializing resource types into a real DuckDB file on a test instance."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import duckdb
+import pytest
+
+from resmo_pipeline.integrations.registry import Integration, Registry
+from resmo_pipeline.inventory.assets import IO_MANAGER_KEY, asset_key, build_inventory_assets
+from resmo_pipeline.inventory.partitions import ensure_organizations
+from resmo_pipeline.inventory.resources import AzureDevOpsResource, WarehouseResource
+from resmo_pipeline.simulator import run_simulator
+from resmo_pipeline.warehouse import ResmoDuckDBIOManager
+
+# Tests must not wait for production back-off: one quick step retry, and a client that gives up within seconds.
+FAST_RETRY = dg.RetryPolicy(max_retries=1, delay=0.1)
+TEST_ASSETS = build_inventory_assets(retry_policy=FAST_RETRY)
+
+
+@pytest.fixture(scope="module")
+def demo_sim() -> Iterator[Any]:
+    """A demo-preset simulated organization `contoso`, shared by the tests of one module."""
+    with run_simulator(preset="demo", organization="contoso") as sim:
+        yield sim
+
+
+@dataclass
+class Harness:
+    """A fresh installation: RESMO_HOME, registry, warehouse file and a Dagster test instance."""
+
+    home: Path
+    instance: dg.DagsterInstance
+    monkeypatch: pytest.MonkeyPatch
+
+    @property
+    def warehouse(self) -> Path:
+        return self.home / "warehouse.duckdb"
+
+    @property
+    def registry(self) -> Registry:
+        return Registry(self.home / "integrations.json")
+
+    def connect(self, sim: Any, pat: str | None = None, **settings: Any) -> str:
+        """Register the simulator's organization with a PAT (default: full scope) read from an env var."""
+        organization = sim.organization.lower()
+        variable = f"RESMO_TEST_PAT_{organization.upper().replace('-', '_')}"
+        self.monkeypatch.setenv(variable, pat or sim.pat)
+        registry = self.registry
+        if any(existing.name == organization for existing in registry.list()):
+            registry.delete(organization)
+        registry.add(Integration(name=organization, auth="pat", base_url=sim.base_url, pat_env=variable, **settings))
+        ensure_organizations(self.instance, [organization])
+        return organization
+
+    def set_pat(self, organization: str, pat: str) -> None:
+        """Swap the secret behind an organization's PAT variable (as rotating it in the environment would)."""
+        self.monkeypatch.setenv(self.registry.get(organization).pat_env or "", pat)
+
+    def resources(self, retry_budget_s: float = 2.0) -> dict[str, Any]:
+        return {
+            IO_MANAGER_KEY: ResmoDuckDBIOManager(database=str(self.warehouse)),
+            "warehouse": WarehouseResource(path=str(self.warehouse)),
+            "azure_devops": AzureDevOpsResource(
+                registry_path=str(self.home / "integrations.json"), retry_budget_s=retry_budget_s, timeout_s=5
+            ),
+        }
+
+    def materialize(
+        self, organization: str, types: Sequence[str] | None = None, **resource_options: Any
+    ) -> dg.ExecuteInProcessResult:
+        """Materialize ``types`` (default: every type) for one organization; failures are returned, not raised."""
+        return dg.materialize(
+            TEST_ASSETS,
+            instance=self.instance,
+            partition_key=organization,
+            selection=[asset_key(name) for name in types] if types else None,
+            resources=self.resources(**resource_options),
+            raise_on_error=False,
+        )
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run SQL on the warehouse file (only between runs: no writer is active then)."""
+        conn = duckdb.connect(str(self.warehouse))
+        try:
+            return conn.execute(sql, list(params)).fetchall()
+        finally:
+            conn.close()
+
+    def rows(self, table: str, organization: str) -> list[tuple[Any, ...]]:
+        """An organization's rows of azure_devops.<table>, sorted, without fetched_at (comparable across runs)."""
+        return self.query(
+            f"select * exclude (fetched_at) from azure_devops.{table} where organization = ? order by resource_id",
+            [organization],
+        )
+
+    def runs(self, organization: str) -> dict[str, tuple[Any, ...]]:
+        """The latest meta.collection_runs row per type: (status, rows, required_scope, error)."""
+        found = self.query(
+            "select resource_type, status, rows, required_scope, error from meta.collection_runs "
+            "where organization = ? order by finished_at",
+            [organization],
+        )
+        return {row[0]: row[1:] for row in found}
+
+
+@pytest.fixture
+def harness(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Harness]:
+    """A fresh RESMO_HOME under tmp_path with its own Dagster test instance."""
+    home = tmp_path / "resmo"
+    home.mkdir()
+    monkeypatch.setenv("RESMO_HOME", str(home))
+    with dg.instance_for_test() as instance:
+        yield Harness(home=home, instance=instance, monkeypatch=monkeypatch)
