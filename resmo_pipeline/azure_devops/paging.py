@@ -77,8 +77,11 @@ def read_all(endpoint: Endpoint, fetch: Fetch, params: Mapping[str, str], report
         try:
             return _READERS[endpoint.paging](endpoint, fetch, dict(params), report)
         except BadRequestError as exc:
-            if exc.type_key not in EXPIRED_TOKEN_TYPE_KEYS or restart == MAX_RESTARTS:
+            if exc.type_key not in EXPIRED_TOKEN_TYPE_KEYS:
                 raise
+            if restart == MAX_RESTARTS:
+                raise PagingError(f"continuation tokens expired {restart + 1} times; gave up restarting",
+                                  status=exc.status, type_key=exc.type_key, url=exc.url) from None
             logger.warning("continuation token expired on %s; restarting the listing", exc.url)
     raise AssertionError("unreachable")
 

@@ -379,3 +379,12 @@ def test_map_reraises_the_first_error_and_cancels_the_rest() -> None:
     assert len(started) < 200
     assert client.map(lambda i: i * 2, [3, 1, 2]) == [6, 2, 4]
     assert client.map(lambda i: i, []) == []
+
+
+def test_tokens_that_keep_expiring_end_in_paging_error(server: ScriptedServer) -> None:
+    expired = error_body("The continuation token is expired or invalid.", "InvalidContinuationTokenException")
+    server.on(PREFIX + "_apis/projects", lambda seen: Reply(expired, status=400) if "continuationToken" in seen.query
+              else Reply({"count": 1, "value": [{"id": 1}]}, headers=[("x-ms-continuationtoken", "1")]))
+    with make_client(server) as client, pytest.raises(PagingError, match="expired 4 times"):
+        client.list(endpoint("_apis/projects", Paging.HEADER_TOKEN))
+    assert len(server.seen) == 8
