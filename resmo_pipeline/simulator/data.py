@@ -229,6 +229,7 @@ class OrgState:
     feed_global_permissions: list[dict[str, Any]] = field(default_factory=list)
     extensions: list[dict[str, Any]] = field(default_factory=list)
     org_policies: dict[str, bool] = field(default_factory=dict)
+    org_pipeline_settings: dict[str, Any] = field(default_factory=lambda: dict(PROD_PIPELINE_SETTINGS_SECURE))
     faults: Any = None  # set by the server: `faults.should_expire_token()` decides if a continuation token expired
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     next_ids: dict[str, int] = field(default_factory=dict)
@@ -2105,7 +2106,8 @@ def _finish(b: _Builder) -> None:
                "principalName": owner["principalName"], "mailAddress": owner["mailAddress"]}
     sp = s.subjects[s.entra_sp["descriptor"]]
     s.entra_sp = {"descriptor": sp["descriptor"], "id": sp["_id"], "client_id": sp["applicationId"],
-                  "object_id": sp["originId"], "display_name": sp["displayName"], "tenant_id": s.tenant_id}
+                  "applicationId": sp["applicationId"], "object_id": sp["originId"],
+                  "displayName": sp["displayName"], "uniqueName": sp["principalName"], "tenant_id": s.tenant_id}
     b.acl("Collection", "NAMESPACE:", [(b.pca, 1023, 0), (b.pcvu, 1, 0), (b.pcsa, 1023, 0)])
     b.acl("AuditLog", "/AllPermissions", [(b.pca, 15, 0)])
     b.acl("BuildAdministration", "BuildPrivileges", [(b.pca, 31, 0), (b.pcbsa, 4, 0)])

@@ -1,0 +1,202 @@
+"""Paging exactly as the real service pages, one helper per style (reference §5).
+
+- header token (`x-ms-continuationtoken`): an opaque keyset token (graph, refs, policies, build definitions,
+  pipelines, release definitions, environments) or, for projects, the integer count already returned;
+- body token: the token travels in the JSON body (user entitlements, token admin, audit log);
+- `$top`/`$skip` (teams, team members);
+- id cursor (variable groups: `$top` + `continuationToken=<id>` + `queryOrder`).
+
+Opaque tokens name the last key returned, never a position, so a token stays valid while the data changes and
+paging over a changed dataset neither loops nor repeats an item. A request whose token the fault injector
+expires (`request.faults.should_expire_token()`) gets the service's 400 instead of a page.
+"""
+
+from __future__ import annotations
+
+import base64
+import bisect
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from resmo_pipeline.simulator.routing import SimRequest, SimResponse, error_response, expired_token, json_response
+
+CONTINUATION_HEADER = "x-ms-continuationtoken"
+
+Item = dict[str, Any]
+KeyFn = Callable[[Item], Any]
+Render = Callable[[Item], Item]
+
+
+class BadToken(Exception):
+    """A continuation token that does not decode (or was expired by the fault injector)."""
+
+    def __init__(self, response: SimResponse) -> None:
+        super().__init__(response.body.get("message") if isinstance(response.body, dict) else "bad token")
+        self.response = response
+
+
+def encode_token(key: Any) -> str:
+    """An opaque, stable token naming the last key a page returned."""
+    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def decode_token(token: str) -> Any:
+    """The key inside an opaque token; BadToken when it is not one of ours."""
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        return _hashable(json.loads(base64.urlsafe_b64decode(padded.encode())))
+    except (ValueError, TypeError) as exc:
+        raise BadToken(invalid_token(token)) from exc
+
+
+def invalid_token(token: str) -> SimResponse:
+    """The 400 for a continuation token the service cannot parse."""
+    return error_response(
+        400,
+        f"The continuation token '{token[:40]}' is not valid.",
+        "Microsoft.VisualStudio.Services.WebApi.InvalidContinuationTokenException, "
+        "Microsoft.VisualStudio.Services.WebApi",
+        "InvalidContinuationTokenException",
+    )
+
+
+def _hashable(value: Any) -> Any:
+    return tuple(_hashable(v) for v in value) if isinstance(value, list | tuple) else value
+
+
+def int_param(request: SimRequest, name: str, default: int | None = None) -> int | None:
+    """An integer query parameter (`$top`, `$skip`, ...); BadToken-free: junk → a 400 via ValueError."""
+    raw = request.param(name)
+    if raw is None or raw == "":
+        return default
+    return int(raw)
+
+
+def bad_parameter(name: str, value: str | None) -> SimResponse:
+    """The 400 for a query parameter of the wrong type."""
+    return error_response(
+        400, f"The value '{value}' is not valid for parameter '{name}'.",
+        "System.ArgumentException, mscorlib", "ArgumentException",
+    )
+
+
+def _token(request: SimRequest) -> str | None:
+    token = request.param("continuationToken")
+    if token and request.faults.should_expire_token():
+        raise BadToken(expired_token())
+    return token or None
+
+
+def keyset_page(items: Sequence[Item], key: KeyFn, after: Any, size: int) -> tuple[list[Item], Any]:
+    """The `size` items whose key follows `after` (None = from the start), and the last key if more remain."""
+    keyed = sorted(((_hashable(key(item)), index) for index, item in enumerate(items)))
+    ordered = [items[index] for _, index in keyed]
+    keys = [k for k, _ in keyed]
+    start = 0 if after is None else bisect.bisect_right(keys, after)
+    page = ordered[start:start + size]
+    more = start + size < len(ordered)
+    return page, (keys[start + size - 1] if more and page else None)
+
+
+def collection(items: Sequence[Item], render: Render | None = None, headers: dict[str, str] | None = None
+               ) -> SimResponse:
+    """The usual `{count, value}` envelope."""
+    values = [render(item) for item in items] if render else list(items)
+    return json_response({"count": len(values), "value": values}, headers=headers)
+
+
+def header_token(request: SimRequest, items: Sequence[Item], key: KeyFn, *, render: Render | None = None,
+                 default_top: int | None, max_top: int | None = None, token_only_top: int | None = None,
+                 top_param: str | None = "$top") -> SimResponse:
+    """`{count, value}` with `x-ms-continuationtoken` when more remain (opaque keyset token).
+
+    `default_top` None = everything when the caller sends no `$top`; `token_only_top` is the page size used
+    when only a continuation token is sent (refs: 100); `top_param` None = the endpoint takes no page size.
+    """
+    try:
+        token = _token(request)
+        after = decode_token(token) if token else None
+        top = int_param(request, top_param) if top_param else None
+    except BadToken as exc:
+        return exc.response
+    except ValueError:
+        return bad_parameter(str(top_param), request.param(str(top_param)))
+    if top is None or top <= 0:
+        top = token_only_top if token and token_only_top else default_top
+    if top is None:
+        top = max(len(items), 1)
+    if max_top is not None:
+        top = min(top, max_top)
+    page, last = keyset_page(items, key, after, top)
+    headers = {CONTINUATION_HEADER: encode_token(last)} if last is not None else {}
+    return collection(page, render, headers)
+
+
+def count_token(request: SimRequest, items: Sequence[Item], *, render: Render | None = None,
+                default_top: int = 100, max_top: int | None = None) -> SimResponse:
+    """Projects: `$top` (+ `$skip`) with an integer header token = how many items were already returned."""
+    token = request.param("continuationToken")
+    try:
+        if token and request.faults.should_expire_token():
+            return expired_token()
+        start = int(token) if token else (int_param(request, "$skip") or 0)
+    except ValueError:
+        return invalid_token(token or "")
+    try:
+        top = int_param(request, "$top") or default_top
+    except ValueError:
+        return bad_parameter("$top", request.param("$top"))
+    if max_top is not None:
+        top = min(top, max_top)
+    page = list(items[start:start + top])
+    end = start + len(page)
+    headers = {CONTINUATION_HEADER: str(end)} if end < len(items) and page else {}
+    return collection(page, render, headers)
+
+
+def body_token(request: SimRequest, items: Sequence[Item], key: KeyFn, size: int) -> tuple[list[Item], str | None]:
+    """One page of a body-token endpoint and the next token (None on the last page); raises BadToken."""
+    token = _token(request)
+    after = decode_token(token) if token else None
+    page, last = keyset_page(items, key, after, size)
+    return page, (encode_token(last) if last is not None else None)
+
+
+def top_skip(request: SimRequest, items: Sequence[Item], *, render: Render | None = None,
+             default_top: int = 100, max_top: int | None = None) -> SimResponse:
+    """`$top`/`$skip` paging: the client stops at a short page; no token anywhere."""
+    try:
+        top = int_param(request, "$top", default_top) or default_top
+        skip = int_param(request, "$skip", 0) or 0
+    except ValueError:
+        return bad_parameter("$top", request.param("$top"))
+    if max_top is not None:
+        top = min(top, max_top)
+    return collection(list(items[skip:skip + top]), render)
+
+
+def id_cursor(request: SimRequest, items: Sequence[Item], *, render: Render | None = None) -> SimResponse:
+    """Variable groups: `$top` + `continuationToken=<id>` + `queryOrder` (IdDescending by default); no header.
+
+    The token is an id the next page starts at (inclusive), so a client passes last id + 1 (ascending) or
+    last id - 1 (descending).
+    """
+    descending = (request.param("queryOrder") or "IdDescending").lower() != "idascending"
+    ordered = sorted(items, key=lambda item: item["id"], reverse=descending)
+    try:
+        raw_token = request.param("continuationToken")
+        if raw_token and request.faults.should_expire_token():
+            return expired_token()
+        cursor = int(raw_token) if raw_token else None
+    except ValueError:
+        return invalid_token(request.param("continuationToken") or "")
+    try:
+        top = int_param(request, "$top")
+    except ValueError:
+        return bad_parameter("$top", request.param("$top"))
+    if cursor is not None:
+        ordered = [i for i in ordered if (i["id"] <= cursor if descending else i["id"] >= cursor)]
+    if top:
+        ordered = ordered[:top]
+    return collection(ordered, render)
