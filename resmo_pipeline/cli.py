@@ -15,6 +15,7 @@ from collections.abc import Sequence
 # ``handler`` (a callable taking the parsed namespace and returning an exit code).
 COMMAND_MODULES: tuple[str, ...] = (
     "resmo_pipeline.integrations.commands",
+    "resmo_pipeline.integrations.demo",
     "resmo_pipeline.inventory.commands",
     "resmo_pipeline.simulator.commands",
     "resmo_pipeline.warehouse.commands",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 
 from resmo_pipeline import settings
 from resmo_pipeline.cli import main
+from resmo_pipeline.definitions import build_definitions
 from resmo_pipeline.instance import get_instance
 from resmo_pipeline.integrations.credentials import MissingSecretError, build_credential, token_cache_path
 from resmo_pipeline.integrations.registry import Integration, Registry
@@ -100,10 +102,11 @@ def test_add_with_a_service_principal_through_msal(
 
 
 def _scheduled_organizations(registry: Registry) -> list[str]:
-    with get_instance() as instance:
-        context = dg.build_schedule_context(
-            instance=instance, resources={"azure_devops": AzureDevOpsResource(registry_path=str(registry.path))}
-        )
+    resources = {"azure_devops": AzureDevOpsResource(registry_path=str(registry.path))}
+    with get_instance() as instance, dg.build_schedule_context(
+        instance=instance, resources=resources, scheduled_execution_time=datetime.now(UTC),
+        repository_def=build_definitions().get_repository_def(),
+    ) as context:
         data = inventory_poll_schedule.evaluate_tick(context)
     return sorted(request.partition_key for request in data.run_requests or [])
 
@@ -112,6 +115,8 @@ def test_disable_pauses_polling_and_enable_resumes(resmo_home: Path, capsys: pyt
     registry = Registry()
     for name in ("alpha", "beta"):
         registry.add(Integration(name=name, pat_env="SOME_PAT"))
+    with get_instance() as instance:
+        ensure_organizations(instance, ["alpha", "beta"])
     assert _scheduled_organizations(registry) == ["alpha", "beta"]
 
     assert main(["integrations", "disable", "alpha"]) == 0
