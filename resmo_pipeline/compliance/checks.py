@@ -1,0 +1,201 @@
+"""Every rule as a Dagster asset check on its resource type's asset.
+
+Design choices (see dagster-notes §0.8 and §2.3):
+
+- **Non-blocking, unpartitioned checks that judge the run's organization.** Partitioned asset checks are still
+  a preview feature in Dagster 1.13, and an unpartitioned check that scanned every organization on every run
+  would redo all of them each time. So the check reads the run's partition (the organization, from the run's
+  ``dagster/partition`` tag) and evaluates that one; run without a partition (e.g. "Execute" on the check in the
+  UI) it evaluates every organization in the warehouse. The UI shows the latest result, whose metadata names
+  the organization; the per-organization history is in ``compliance.rule_results`` and ``compliance.findings``.
+- **Severity:** critical/high → ERROR, medium/low → WARN. Checks never block: a violation is a finding, not a
+  failed sync.
+- **Not evaluable is a failed check with WARN severity** and ``status: not_evaluable`` plus the reason in its
+  metadata and description. Dagster has no "skipped" check result; reporting ``passed=True`` would show a
+  green check for a rule that was never judged, so it is shown as a warning instead. A rule whose query errors
+  is a failed ERROR result with ``status: error`` (the run itself still succeeds).
+- Each check evaluates only its own rule and writes its findings in one transaction: once per rule per run.
+- ``additional_deps`` on the other tables a rule reads make it run after all of them in the same run.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any
+
+import dagster as dg
+
+from resmo_pipeline.compliance.evaluate import evaluate
+from resmo_pipeline.compliance.model import Rule, RuleResult, RuleStatus, Severity
+from resmo_pipeline.compliance.params import ParameterConfigError
+from resmo_pipeline.compliance.suppressions import SuppressionFileError
+from resmo_pipeline.inventory.resources import WarehouseResource
+
+log = logging.getLogger(__name__)
+
+PARTITION_TAG = "dagster/partition"
+TABLE_ROWS = 20  # violations listed in the check's markdown table
+_STATUS_ORDER = (RuleStatus.ERROR, RuleStatus.FAILED, RuleStatus.NOT_EVALUABLE, RuleStatus.PASSED)
+
+
+def check_severity(severity: Severity) -> dg.AssetCheckSeverity:
+    """critical/high violations are errors in Dagster, medium/low are warnings."""
+    if severity in (Severity.CRITICAL, Severity.HIGH):
+        return dg.AssetCheckSeverity.ERROR
+    return dg.AssetCheckSeverity.WARN
+
+
+def _asset_key(resource_type: str) -> dg.AssetKey:
+    return dg.AssetKey(["azure_devops", resource_type])
+
+
+def _cell(value: Any) -> str:
+    return str(value if value is not None else "").replace("|", "\\|").replace("\n", " ")
+
+
+def violations_markdown(findings: Sequence[Mapping[str, Any]], limit: int = TABLE_ROWS) -> str:
+    """A markdown table of the first violations, each linked to the resource in Azure DevOps."""
+    if not findings:
+        return "No violations."
+    lines = ["| Resource | Organization | Project | Status | Message |", "|---|---|---|---|---|"]
+    for row in findings[:limit]:
+        name = _cell(row.get("resource_name") or row.get("resource_id"))
+        resource = f"[{name}]({row['url']})" if row.get("url") else name
+        status = "suppressed" if row.get("is_suppressed") else "open"
+        if row.get("is_suppressed"):
+            status += f" ({_cell(row.get('suppression_reason'))}, owner {_cell(row.get('suppression_owner'))})"
+        lines.append(
+            f"| {resource} | {_cell(row.get('organization'))} | {_cell(row.get('project_name'))} | {status} "
+            f"| {_cell(row.get('message'))} |"
+        )
+    if len(findings) > limit:
+        lines.append(f"\n… and {len(findings) - limit} more (see compliance.findings)")
+    return "\n".join(lines)
+
+
+def check_result(rule: Rule, results: Sequence[RuleResult]) -> dg.AssetCheckResult:
+    """The Dagster result for one rule judged on one or more organizations."""
+    status = next(s for s in _STATUS_ORDER if any(r.status is s for r in results)) if results else None
+    organizations = [r.organization for r in results]
+    reasons = [f"{r.organization}: {r.reason}" if len(results) > 1 else r.reason for r in results if r.reason]
+    violations = sum(r.violations for r in results)
+    suppressed = sum(r.suppressed for r in results)
+    findings = [row for r in results for row in r.findings]
+    metadata: dict[str, Any] = {
+        "status": status.value if status else "not_evaluable",
+        "organization": ", ".join(organizations) or "(none)",
+        "violations": violations,
+        "suppressed": suppressed,
+        "rule_severity": rule.severity.value,
+        "anchors": dg.MetadataValue.json({key: list(value) for key, value in rule.anchors.items()}),
+        "violations_table": dg.MetadataValue.md(violations_markdown(findings)),
+    }
+    if reasons:
+        metadata["reason"] = "; ".join(reasons)
+    if status is RuleStatus.PASSED:
+        return dg.AssetCheckResult(passed=True, metadata=metadata, severity=check_severity(rule.severity))
+    if status is RuleStatus.FAILED:
+        description = f"{violations} violation(s): {rule.title}"
+        return dg.AssetCheckResult(
+            passed=False, metadata=metadata, severity=check_severity(rule.severity), description=description
+        )
+    if status is RuleStatus.ERROR:
+        return dg.AssetCheckResult(
+            passed=False,
+            metadata=metadata,
+            severity=dg.AssetCheckSeverity.ERROR,
+            description=f"Error: {metadata.get('reason', 'the rule could not run')}",
+        )
+    reason = metadata.get("reason") or "no organization has been collected yet"
+    metadata["reason"] = reason
+    return dg.AssetCheckResult(
+        passed=False, metadata=metadata, severity=dg.AssetCheckSeverity.WARN, description=f"Not evaluable: {reason}"
+    )
+
+
+def _organizations(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> list[str]:
+    partition = context.run.tags.get(PARTITION_TAG)
+    if partition:
+        return [partition]
+    from resmo_pipeline.warehouse.access import write_connection
+
+    if not warehouse.table_exists("meta", "collection_runs"):
+        return []
+    with write_connection(warehouse.path, publish_after_s=None) as conn:
+        rows = conn.execute("SELECT DISTINCT organization FROM meta.collection_runs ORDER BY 1").fetchall()
+    return [row[0] for row in rows]
+
+
+def evaluate_for_check(rule: Rule, organizations: Sequence[str], database: str, run_id: str) -> list[RuleResult]:
+    """Evaluate one rule for each organization, writing its findings (one transaction per organization)."""
+    from resmo_pipeline.warehouse.access import write_connection
+
+    results: list[RuleResult] = []
+    for organization in organizations:
+        # Readers catch up at the end of the run (or on their next read), not after each of 30 checks.
+        with write_connection(database, publish_after_s=None) as conn:
+            results.extend(evaluate(conn, [rule], organization, run_id=run_id))
+    return results
+
+
+def build_compliance_check(rule: Rule, asset_keys: Collection[dg.AssetKey] | None = None) -> dg.AssetChecksDefinition:
+    """The non-blocking asset check of one rule (see the module docstring for its behaviour)."""
+    target = _asset_key(rule.resource_type)
+    deps = [_asset_key(table) for table in rule.requires if table != rule.resource_type]
+    if asset_keys is not None:
+        deps = [key for key in deps if key in asset_keys]
+    anchors = "; ".join(f"{key}: {', '.join(value)}" for key, value in rule.anchors.items())
+    description = f"[{rule.severity.value}] {rule.title}. {rule.description}"
+    if anchors:
+        description += f" Anchors: {anchors}."
+
+    @dg.asset_check(
+        asset=target,
+        name=rule.check_name,
+        description=description,
+        blocking=False,
+        additional_deps=deps,
+        metadata={"rule_id": rule.id, "severity": rule.severity.value, "source": rule.source},
+    )
+    def _compliance_check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        organizations = _organizations(context, warehouse)
+        try:
+            results = evaluate_for_check(rule, organizations, warehouse.path, context.run_id)
+        except (ParameterConfigError, SuppressionFileError) as exc:  # a broken config file: say so on the check
+            context.log.error(f"{rule.id}: {exc}")
+            results = [RuleResult(rule.id, org, RuleStatus.ERROR, reason=str(exc)) for org in organizations]
+        for result in results:
+            context.log.info(
+                f"{rule.id} on {result.organization}: {result.status.value}, {result.violations} violation(s)"
+                + (f", {result.suppressed} suppressed" if result.suppressed else "")
+                + (f" ({result.reason})" if result.reason else "")
+            )
+        return check_result(rule, results)
+
+    return _compliance_check
+
+
+def build_compliance_checks(
+    rules: Sequence[Rule], asset_keys: Collection[dg.AssetKey] | None = None
+) -> list[dg.AssetChecksDefinition]:
+    """One asset check per rule. With ``asset_keys`` (the assets defined), rules on absent assets are left out."""
+    checks = []
+    for rule in rules:
+        if asset_keys is not None and _asset_key(rule.resource_type) not in asset_keys:
+            log.warning(
+                "Rule %s judges %s, which has no asset here; its check is left out.", rule.id, rule.resource_type
+            )
+            continue
+        checks.append(build_compliance_check(rule, asset_keys))
+    return checks
+
+
+def load_compliance_checks(asset_keys: Collection[dg.AssetKey] | None = None) -> list[dg.AssetChecksDefinition]:
+    """Checks for every loadable rule; broken custom rules are logged and skipped, never breaking the location."""
+    from resmo_pipeline.compliance.loader import load_rules
+
+    rule_set = load_rules()
+    for error in rule_set.errors:
+        log.warning("Rule not loaded: %s", error)
+    return build_compliance_checks(rule_set.rules, asset_keys)

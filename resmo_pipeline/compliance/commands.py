@@ -1,0 +1,211 @@
+"""``resmo-pipeline findings`` and ``resmo-pipeline rules``: compliance results and rules from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from resmo_pipeline import settings
+from resmo_pipeline.compliance.exports import EXPORTERS, FORMATS
+from resmo_pipeline.compliance.loader import (
+    BUILTIN_RULES_DIR,
+    load_rule_files,
+    load_rules,
+    rule_files,
+)
+from resmo_pipeline.compliance.model import FindingStatus, Severity
+
+SEVERITIES = [s.value for s in Severity]
+STATUSES = [s.value for s in FindingStatus]
+EXIT_FAILED_GATE = 1
+EXIT_NO_DATA = 2
+
+_SEVERITY_ORDER = "CASE f.severity WHEN 'critical' THEN 1 WHEN 'high' THEN 2 WHEN 'medium' THEN 3 ELSE 4 END"
+
+
+def _at_least(severity: str) -> list[str]:
+    return [s.value for s in Severity if s.rank >= Severity(severity).rank]
+
+
+def query_findings(
+    conn: duckdb.DuckDBPyConnection,
+    organization: str | None = None,
+    min_severity: str | None = None,
+    statuses: list[str] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Findings (with rule title and remediation), rules and the latest result per rule and organization."""
+    where, values = ["TRUE"], []
+    if organization:
+        where.append("f.organization = ?")
+        values.append(organization.lower())
+    if min_severity:
+        where.append("list_contains(?, f.severity)")
+        values.append(_at_least(min_severity))
+    if statuses:
+        where.append("list_contains(?, f.status)")
+        values.append(statuses)
+    findings = conn.execute(
+        f"""
+        SELECT f.*, r.title, r.remediation
+        FROM compliance.findings AS f LEFT JOIN compliance.rules AS r USING (rule_id)
+        WHERE {" AND ".join(where)}
+        ORDER BY {_SEVERITY_ORDER}, f.rule_id, f.organization, f.project_name, f.resource_name, f.resource_id
+        """,
+        values,
+    ).df()
+    rule_where, rule_values = ["TRUE"], []
+    if min_severity:
+        rule_where.append("list_contains(?, severity)")
+        rule_values.append(_at_least(min_severity))
+    rules = conn.execute(
+        f"SELECT * FROM compliance.rules WHERE {' AND '.join(rule_where)} ORDER BY rule_id", rule_values
+    ).df()
+    result_where, result_values = ["rule_id IN (SELECT rule_id FROM rules)"], []
+    if organization:
+        result_where.append("organization = ?")
+        result_values.append(organization.lower())
+    results = conn.execute(
+        f"""
+        SELECT * FROM compliance.rule_results WHERE {" AND ".join(result_where)}
+        QUALIFY row_number() OVER (PARTITION BY organization, rule_id ORDER BY evaluated_at DESC, run_id DESC) = 1
+        ORDER BY organization, rule_id
+        """,
+        result_values,
+    ).df()
+    return findings, rules, results
+
+
+def open_findings_by_severity(conn: duckdb.DuckDBPyConnection, organization: str | None = None) -> dict[str, int]:
+    """How many open findings there are per severity (every severity listed, worst first): the demo's summary."""
+    counts = dict.fromkeys(SEVERITIES, 0)
+    try:
+        rows = conn.execute(
+            "SELECT severity, count(*) FROM compliance.findings WHERE status = 'open'"
+            " AND (? IS NULL OR organization = ?) GROUP BY severity",
+            [organization, organization],
+        ).fetchall()
+    except duckdb.CatalogException:
+        return counts
+    counts.update({severity: count for severity, count in rows})
+    return counts
+
+
+def _findings(args: argparse.Namespace) -> int:
+    from resmo_pipeline.warehouse.access import WarehouseNotFoundError, read_connection
+
+    statuses = None if "all" in args.status else args.status
+    try:
+        with read_connection(settings.warehouse_path()) as conn:
+            findings, rules, results = query_findings(conn, args.org, args.severity, statuses)
+    except WarehouseNotFoundError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_NO_DATA
+    except duckdb.CatalogException:
+        print(
+            "The warehouse holds no compliance results yet: rules run after each sync "
+            "(`resmo-pipeline sync`, or `make demo`).",
+            file=sys.stderr,
+        )
+        return EXIT_NO_DATA
+    text = EXPORTERS[args.format](findings, rules, results)
+    print(text)
+    if args.fail_on:
+        gate = set(_at_least(args.fail_on))
+        failing = (
+            findings[(findings["status"] == "open") & findings["severity"].isin(gate)] if len(findings) else findings
+        )
+        if len(failing):
+            print(f"{len(failing)} open finding(s) at severity {args.fail_on} or worse.", file=sys.stderr)
+            return EXIT_FAILED_GATE
+    return 0
+
+
+def _rules_list(args: argparse.Namespace) -> int:
+    from tabulate import tabulate
+
+    rule_set = load_rules()
+    rows = [[r.id, r.severity.value, r.resource_type, r.source, r.title] for r in rule_set.rules]
+    print(tabulate(rows, headers=["id", "severity", "resource type", "source", "title"], tablefmt="simple"))
+    for error in rule_set.errors:
+        print(f"not loaded: {error}", file=sys.stderr)
+    return 0
+
+
+def _rules_show(args: argparse.Namespace) -> int:
+    rule_set = load_rules()
+    try:
+        rule = rule_set.get(args.rule_id)
+    except KeyError as exc:
+        print(exc.args[0], file=sys.stderr)
+        return 1
+    anchors = "\n".join(f"  {key}: {', '.join(values)}" for key, values in rule.anchors.items()) or "  (none)"
+    params = "\n".join(f"  {key}: {value!r}" for key, value in rule.params.items()) or "  (none)"
+    print(
+        f"{rule.id} — {rule.title}\n"
+        f"severity: {rule.severity.value}   resource type: {rule.resource_type}   check: {rule.check_name}\n"
+        f"requires: {', '.join(rule.requires)}\nsource: {rule.source} ({rule.path})\n\n"
+        f"{rule.description}\n\nWhy: {rule.rationale}\n\nFix: {rule.remediation}\n\n"
+        f"anchors:\n{anchors}\nparameters (defaults):\n{params}\n\n{rule.sql}"
+    )
+    return 0
+
+
+def _rules_validate(args: argparse.Namespace) -> int:
+    path = Path(args.path)
+    if not path.exists():
+        print(f"{path}: no such file or directory", file=sys.stderr)
+        return 1
+    files = rule_files(path) if path.is_dir() else [path]
+    builtin_dir = BUILTIN_RULES_DIR.resolve()
+    validating_builtins = path.resolve() == builtin_dir or builtin_dir in path.resolve().parents
+    taken = {} if validating_builtins else {rule.id: rule.path for rule in load_rules(builtin=True, extra_dir=None)}
+    rule_set = load_rule_files(files, source="custom", taken_ids=taken)
+    for rule in rule_set.rules:
+        print(f"ok       {rule.id} ({rule.path})")
+    for error in rule_set.errors:
+        print(f"invalid  {error}")
+    print(f"{len(rule_set.rules)} valid, {len(rule_set.errors)} invalid")
+    return 1 if rule_set.errors or not files else 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``findings`` and ``rules`` commands."""
+    findings = subparsers.add_parser(
+        "findings",
+        help="compliance findings from the warehouse (table, CSV, JSON, SARIF, JUnit)",
+        description="List compliance findings. Exit code 1 with --fail-on when open findings reach that severity.",
+    )
+    findings.add_argument("--org", help="only this organization")
+    findings.add_argument("--severity", choices=SEVERITIES, help="only findings at this severity or worse")
+    findings.add_argument(
+        "--status",
+        nargs="+",
+        choices=[*STATUSES, "all"],
+        default=["open"],
+        help="finding statuses to show (default: open)",
+    )
+    findings.add_argument("--format", choices=FORMATS, default="table")
+    findings.add_argument(
+        "--fail-on",
+        choices=SEVERITIES,
+        metavar="SEVERITY",
+        help="exit 1 when an open finding at this severity or worse is listed (CI gate)",
+    )
+    findings.set_defaults(handler=_findings)
+
+    rules = subparsers.add_parser("rules", help="list, show and validate compliance rules")
+    actions = rules.add_subparsers(dest="rules_command", metavar="ACTION")
+    rules.set_defaults(handler=_rules_list)
+    actions.add_parser("list", help="every loaded rule (built-in and RESMO_RULES_DIR)").set_defaults(
+        handler=_rules_list
+    )
+    show = actions.add_parser("show", help="one rule's metadata and query")
+    show.add_argument("rule_id", metavar="ID")
+    show.set_defaults(handler=_rules_show)
+    validate = actions.add_parser("validate", help="check a rule file or a directory of rule files")
+    validate.add_argument("path", metavar="PATH")
+    validate.set_defaults(handler=_rules_validate)

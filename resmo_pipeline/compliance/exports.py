@@ -1,0 +1,220 @@
+"""Findings in the formats people and CI systems read: a terminal table, CSV, JSON, SARIF 2.1.0 and JUnit XML.
+
+Every exporter takes the findings (``compliance.findings`` rows joined with the rules' title and remediation),
+the rules' metadata (``compliance.rules`` rows) and, for JUnit, the latest result of each rule per organization.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+from tabulate import tabulate
+
+from resmo_pipeline import __version__
+
+FORMATS: tuple[str, ...] = ("table", "csv", "json", "sarif", "junit")
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+SARIF_LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
+# GitHub code scanning reads a 0-10 "security-severity" to bucket results.
+SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "2.0"}
+TOOL_URI = "https://github.com/resmo-pipeline/resmo_pipeline"
+TABLE_COLUMNS = ("severity", "rule_id", "organization", "project_name", "resource_name", "status", "message")
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return json.loads(frame.to_json(orient="records", date_format="iso"))
+
+
+def to_table(findings: pd.DataFrame, rules: pd.DataFrame, results: pd.DataFrame) -> str:
+    """A readable terminal table, worst first."""
+    if findings.empty:
+        return "No findings."
+    shown = findings.reindex(columns=list(TABLE_COLUMNS)).fillna("")
+    shown["message"] = shown["message"].str.slice(0, 90)
+    return tabulate(shown.values.tolist(), headers=[c.replace("_", " ") for c in TABLE_COLUMNS], tablefmt="simple")
+
+
+def to_csv(findings: pd.DataFrame, rules: pd.DataFrame, results: pd.DataFrame) -> str:
+    """Every finding column as CSV."""
+    return findings.to_csv(index=False)
+
+
+def to_json(findings: pd.DataFrame, rules: pd.DataFrame, results: pd.DataFrame) -> str:
+    """A JSON array of findings (timestamps ISO 8601, UTC)."""
+    return json.dumps(_records(findings), indent=2)
+
+
+def _sarif_rule(rule: dict[str, Any]) -> dict[str, Any]:
+    anchors = rule.get("anchors") or {}
+    if isinstance(anchors, str):
+        anchors = json.loads(anchors)
+    tags = ["security", "azure-devops", *(f"{key}:{value}" for key, values in anchors.items() for value in values)]
+    return {
+        "id": rule["rule_id"],
+        "name": rule["check_name"],
+        "shortDescription": {"text": rule["title"]},
+        "fullDescription": {"text": rule["description"]},
+        "help": {"text": f"{rule['rationale']}\n\nRemediation: {rule['remediation']}"},
+        "defaultConfiguration": {"level": SARIF_LEVELS[rule["severity"]]},
+        "properties": {
+            "severity": rule["severity"],
+            "security-severity": SECURITY_SEVERITY[rule["severity"]],
+            "resourceType": rule["resource_type"],
+            "anchors": anchors,
+            "tags": tags,
+        },
+    }
+
+
+def _logical_locations(finding: dict[str, Any]) -> list[dict[str, Any]]:
+    organization = finding["organization"]
+    project = finding.get("project_name")
+    parts = [("organization", organization)]
+    if project:
+        parts.append(("project", project))
+    parts.append(("type", finding["resource_type"]))
+    locations = []
+    for depth in range(len(parts)):
+        kind, name = parts[depth]
+        locations.append(
+            {"name": name, "kind": kind, "fullyQualifiedName": "/".join(str(p[1]) for p in parts[: depth + 1])}
+        )
+    locations.append(
+        {
+            "name": finding.get("resource_name") or finding["resource_id"],
+            "kind": "resource",
+            "fullyQualifiedName": "/".join([*(str(p[1]) for p in parts), str(finding["resource_id"])]),
+            "decoratedName": finding["resource_id"],
+        }
+    )
+    return locations
+
+
+def _sarif_result(finding: dict[str, Any], rule_index: dict[str, int]) -> dict[str, Any]:
+    key = "\x1f".join(str(finding[k]) for k in ("rule_id", "organization", "resource_id"))
+    result: dict[str, Any] = {
+        "ruleId": finding["rule_id"],
+        "level": SARIF_LEVELS.get(finding["severity"], "warning"),
+        "kind": "fail",
+        "message": {"text": finding["message"] or finding.get("title") or finding["rule_id"]},
+        "locations": [{"logicalLocations": _logical_locations(finding)}],
+        "partialFingerprints": {"resmoFinding/v1": hashlib.sha256(key.encode()).hexdigest()},
+        "properties": {
+            "status": finding["status"],
+            "firstSeen": finding.get("first_seen"),
+            "lastSeen": finding.get("last_seen"),
+            "reopenedCount": finding.get("reopened_count"),
+        },
+    }
+    if finding["rule_id"] in rule_index:
+        result["ruleIndex"] = rule_index[finding["rule_id"]]
+    if finding.get("url"):
+        result["hostedViewerUri"] = finding["url"]
+    if finding["status"] == "suppressed":
+        justification = f"{finding.get('suppression_reason')} (owner {finding.get('suppression_owner')}"
+        justification += f", expires {finding['suppression_expires']})" if finding.get("suppression_expires") else ")"
+        result["suppressions"] = [{"kind": "external", "status": "accepted", "justification": justification}]
+    if finding["status"] == "resolved":
+        result["kind"] = "pass"
+        result["level"] = "none"
+    return result
+
+
+def to_sarif_document(findings: pd.DataFrame, rules: pd.DataFrame, results: pd.DataFrame) -> dict[str, Any]:
+    """The SARIF 2.1.0 log: one run per organization, rules from metadata, logical locations for resources."""
+    rule_rows = _records(rules.sort_values("rule_id")) if not rules.empty else []
+    driver_rules = [_sarif_rule(rule) for rule in rule_rows]
+    rule_index = {rule["id"]: index for index, rule in enumerate(driver_rules)}
+    rows = _records(findings)
+    organizations = sorted({row["organization"] for row in rows}) or [None]
+    runs = []
+    for organization in organizations:
+        run: dict[str, Any] = {
+            "tool": {
+                "driver": {
+                    "name": "resmo-pipeline",
+                    "version": __version__,
+                    "informationUri": TOOL_URI,
+                    "rules": driver_rules,
+                }
+            },
+            "results": [_sarif_result(row, rule_index) for row in rows if row["organization"] == organization],
+            "columnKind": "unicodeCodePoints",
+        }
+        if organization:
+            run["automationDetails"] = {"id": f"resmo-pipeline/{organization}/"}
+        runs.append(run)
+    return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": runs}
+
+
+def to_sarif(findings: pd.DataFrame, rules: pd.DataFrame, results: pd.DataFrame) -> str:
+    """SARIF 2.1.0 as JSON text."""
+    return json.dumps(to_sarif_document(findings, rules, results), indent=2)
+
+
+def to_junit(findings: pd.DataFrame, rules: pd.DataFrame, results: pd.DataFrame) -> str:
+    """JUnit XML: one suite per organization, one test case per rule (failure = open findings).
+
+    Rules that were not evaluable are skipped test cases (with the reason), rules that errored are errors.
+    """
+    titles = {row["rule_id"]: row for row in _records(rules)}
+    suites = ET.Element("testsuites", name="resmo-pipeline compliance")
+    open_findings = findings[findings["status"] == "open"] if not findings.empty else findings
+    for organization, org_results in results.groupby("organization", sort=True):
+        suite = ET.SubElement(suites, "testsuite", name=f"compliance.{organization}")
+        counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+        for result in _records(org_results.sort_values("rule_id")):
+            rule_id = result["rule_id"]
+            meta = titles.get(rule_id, {})
+            case = ET.SubElement(
+                suite,
+                "testcase",
+                classname=f"{organization}.{rule_id.split('.')[0]}",
+                name=f"{rule_id}: {meta.get('title', '')}".rstrip(": "),
+            )
+            counts["tests"] += 1
+            status = result["status"]
+            if status == "not_evaluable":
+                counts["skipped"] += 1
+                ET.SubElement(case, "skipped", message=result.get("reason") or "not evaluable")
+            elif status == "error":
+                counts["errors"] += 1
+                ET.SubElement(case, "error", message=result.get("reason") or "the rule failed")
+            else:
+                mine = (
+                    open_findings[
+                        (open_findings["rule_id"] == rule_id) & (open_findings["organization"] == organization)
+                    ]
+                    if not open_findings.empty
+                    else open_findings
+                )
+                if len(mine):
+                    counts["failures"] += 1
+                    failure = ET.SubElement(
+                        case,
+                        "failure",
+                        type=meta.get("severity", ""),
+                        message=f"{len(mine)} violation(s): {meta.get('title', rule_id)}",
+                    )
+                    failure.text = "\n".join(
+                        f"{row.get('resource_name')}: {row.get('message')} {row.get('url') or ''}".rstrip()
+                        for row in _records(mine)
+                    )
+        for key, value in counts.items():
+            suite.set(key, str(value))
+    ET.indent(suites)
+    return ET.tostring(suites, encoding="unicode", xml_declaration=True)
+
+
+EXPORTERS: dict[str, Callable[[pd.DataFrame, pd.DataFrame, pd.DataFrame], str]] = {
+    "table": to_table,
+    "csv": to_csv,
+    "json": to_json,
+    "sarif": to_sarif,
+    "junit": to_junit,
+}

@@ -1,0 +1,80 @@
+"""Where a violating resource can be opened in Azure DevOps (best effort, per resource type).
+
+A rule may return its own ``url`` column; otherwise the link comes from this table. Placeholders: ``{org}``,
+``{project}`` (the row's ``project_name``), ``{name}`` (``resource_name``) and ``{id}`` (the row's ``id`` column,
+else the last ``/``-separated part of ``resource_id``). Project-scoped links need ``project_name``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+
+BASE = "https://dev.azure.com/{org}"
+
+PROJECT_LINKS: dict[str, str] = {
+    "repositories": "/{project}/_git/{name}",
+    "branches": "/{project}/_git/{name}",
+    "policy_configurations": "/{project}/_settings/repositories?_a=policies",
+    "build_definitions": "/{project}/_build?definitionId={id}",
+    "pipeline_settings": "/{project}/_settings/settings",
+    "pipeline_permissions": "/{project}/_settings/adminservices",
+    "check_configurations": "/{project}/_settings/adminservices",
+    "release_definitions": "/{project}/_release?definitionId={id}&_a=definition-pipeline",
+    "service_connections": "/{project}/_settings/adminservices?resourceId={id}",
+    "variable_groups": "/{project}/_library?itemType=VariableGroups&view=VariableGroupView&variableGroupId={id}",
+    "secure_files": "/{project}/_library?itemType=SecureFiles&view=SecureFileView&secureFileId={id}",
+    "environments": "/{project}/_environments/{id}",
+    "agent_queues": "/{project}/_settings/agentqueues?queueId={id}",
+    "feeds": "/{project}/_artifacts/feed/{name}",
+    "feed_permissions": "/{project}/_artifacts/feed/{name}",
+    "teams": "/{project}/_settings/teams",
+}
+ORGANIZATION_LINKS: dict[str, str] = {
+    "organizations": "/_settings/organizationOverview",
+    "projects": "/{name}",
+    "organization_policies": "/_settings/organizationPolicy",
+    "pipeline_settings": "/_settings/pipelinessettings",
+    "users": "/_settings/users",
+    "user_entitlements": "/_settings/users",
+    "service_principals": "/_settings/users",
+    "groups": "/_settings/groups",
+    "group_memberships": "/_settings/groups",
+    "effective_group_memberships": "/_settings/groups",
+    "agent_pools": "/_settings/agentpools?poolId={id}",
+    "agents": "/_settings/agentpools",
+    "audit_streams": "/_settings/audit?_a=streams",
+    "audit_log": "/_settings/audit",
+    "extensions": "/_settings/extensions",
+    "feeds": "/_artifacts/feed/{name}",
+    "feed_permissions": "/_artifacts/feed/{name}",
+    "personal_access_tokens": "/_settings/users",
+    "access_control_lists": "/_settings/permissions",
+    "security_namespaces": "/_settings/permissions",
+}
+
+
+def resource_url(resource_type: str, organization: str, row: Mapping[str, Any]) -> str:
+    """A link to the resource (or the settings page listing it) in Azure DevOps.
+
+    A row's ``link_type`` column, when a rule returns one, picks the template instead of ``resource_type``.
+    """
+    resource_type = row.get("link_type") or resource_type
+    project = row.get("project_name")
+    resource_id = str(row.get("resource_id") or "")
+    values = {
+        "org": quote(organization),
+        "project": quote(str(project or "")),
+        "name": quote(str(row.get("resource_name") or "")),
+        "id": quote(str(row.get("id") or resource_id.rsplit("/", 1)[-1])),
+    }
+    if project and resource_type in PROJECT_LINKS:
+        template = PROJECT_LINKS[resource_type]
+    elif resource_type in ORGANIZATION_LINKS:
+        template = ORGANIZATION_LINKS[resource_type]
+    elif project:
+        template = "/{project}"
+    else:
+        template = "/_settings/organizationOverview"
+    return (BASE + template).format(**values)

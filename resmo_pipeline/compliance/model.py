@@ -1,0 +1,149 @@
+"""What a compliance rule is, and what judging an organization against it produces."""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+class Severity(enum.StrEnum):
+    """How bad a violation is; ``critical`` and ``high`` show as errors in Dagster, the rest as warnings."""
+
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+    @property
+    def rank(self) -> int:
+        """Higher is worse: lets ``--fail-on high`` mean "high or critical"."""
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {Severity.LOW: 1, Severity.MEDIUM: 2, Severity.HIGH: 3, Severity.CRITICAL: 4}
+
+
+class RuleStatus(enum.StrEnum):
+    """Outcome of one rule for one organization in one evaluation."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    NOT_EVALUABLE = "not_evaluable"  # a required table was not collected (usually a missing PAT scope)
+    ERROR = "error"  # the rule's SQL failed at run time
+
+
+class FindingStatus(enum.StrEnum):
+    """Life-cycle of one (rule, organization, resource) finding."""
+
+    OPEN = "open"
+    RESOLVED = "resolved"
+    SUPPRESSED = "suppressed"
+
+
+ANCHOR_FRAMEWORKS: tuple[str, ...] = ("adoscanner", "defender", "maester", "cis", "owasp")
+"""Control catalogs a rule can point to; each gets its own compliance score."""
+
+REQUIRED_COLUMNS: tuple[str, ...] = ("organization", "resource_id", "resource_name", "message")
+"""Columns every rule query must return, one row per violating resource."""
+
+RULE_ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
+PARAMETER_PATTERN = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One compliance rule: metadata from the YAML front matter plus the DuckDB query finding violations.
+
+    The query returns one row per violating resource with at least ``organization``, ``resource_id``,
+    ``resource_name`` and ``message``, and filters on ``$organization`` (the engine also keeps only that
+    organization's rows). Optional columns: ``project_name``; ``url`` (else a link is derived, see links.py,
+    from ``id``/``link_type``); ``resource_type`` when one rule judges several tables. Other ``$name``
+    placeholders are parameters with defaults in ``params``.
+    """
+
+    id: str
+    title: str
+    severity: Severity
+    resource_type: str
+    description: str
+    rationale: str
+    remediation: str
+    sql: str
+    anchors: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    params: Mapping[str, Any] = field(default_factory=dict)
+    requires: tuple[str, ...] = ()
+    source: str = "builtin"
+    path: Path | None = None
+
+    @property
+    def check_name(self) -> str:
+        """The Dagster asset-check name: the id with ``_`` for ``.``."""
+        return self.id.replace(".", "_")
+
+    @property
+    def parameter_names(self) -> tuple[str, ...]:
+        """The ``$name`` placeholders the query uses, in order of first use."""
+        return tuple(dict.fromkeys(PARAMETER_PATTERN.findall(strip_sql_comments_and_strings(self.sql))))
+
+
+@dataclass(frozen=True)
+class RuleLoadError:
+    """A rule file that could not be loaded: where, what is wrong and how to fix it."""
+
+    path: Path
+    problem: str
+    hint: str = ""
+
+    def __str__(self) -> str:
+        text = f"{self.path}: {self.problem}"
+        return f"{text} (fix: {self.hint})" if self.hint else text
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """The rules that loaded, plus the files that did not (reported, never fatal)."""
+
+    rules: tuple[Rule, ...] = ()
+    errors: tuple[RuleLoadError, ...] = ()
+
+    def __iter__(self) -> Iterator[Rule]:
+        return iter(self.rules)
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    def get(self, rule_id: str) -> Rule:
+        """The rule with that id; KeyError naming the known ids' count otherwise."""
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(f"unknown rule {rule_id!r} ({len(self.rules)} rules loaded; see `resmo-pipeline rules list`)")
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    """One rule judged for one organization: status, counts, and the current violations.
+
+    ``violations`` counts open (unsuppressed) violations only; suppressed ones are counted apart and never
+    make a rule fail. ``findings`` holds the violating rows (open first) for display.
+    """
+
+    rule_id: str
+    organization: str
+    status: RuleStatus
+    violations: int = 0
+    suppressed: int = 0
+    reason: str | None = None
+    findings: tuple[Mapping[str, Any], ...] = ()
+
+
+_COMMENT_OR_STRING = re.compile(r"--[^\n]*|/\*.*?\*/|'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"", re.DOTALL)
+
+
+def strip_sql_comments_and_strings(sql: str) -> str:
+    """The SQL with comments and literals blanked, so ``$name`` inside them is not taken for a parameter."""
+    return _COMMENT_OR_STRING.sub(" ", sql)
