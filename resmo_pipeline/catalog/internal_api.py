@@ -32,7 +32,8 @@ def internal_apis_enabled() -> bool:
 
 def _policies(body: dict[str, Any]) -> Iterable[dict[str, Any]]:
     """One item per policy from the data provider's groups (applicationConnection, security, user, ...)."""
-    groups = dig(body, f"fps.dataProviders.data.{DATA_PROVIDER}.policies") or {}
+    provider = (dig(body, "fps.dataProviders.data") or {}).get(DATA_PROVIDER) or {}
+    groups = provider.get("policies") or {}
     for category, entries in groups.items():
         for entry in entries or []:
             yield {"category": category, **entry}

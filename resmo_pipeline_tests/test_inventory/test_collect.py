@@ -181,7 +181,7 @@ def test_agents_security_and_the_rest(results: dict[str, CollectionResult], stat
     assert ids(results["audit_streams"]) == {str(s["id"]) for s in state.audit_streams}
     assert ids(results["organization_policies"]) == set(state.org_policies)
     pats = results["personal_access_tokens"].rows
-    assert ids(pats) <= {p["authorizationId"] for ps in state.pats.values() for p in ps}
+    assert set(pats["resource_id"]) <= {p["authorizationId"] for ps in state.pats.values() for p in ps}
     assert pats["is_full_access"].any() and (~pats["is_full_access"]).any()
 
 
