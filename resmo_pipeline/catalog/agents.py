@@ -68,7 +68,7 @@ TYPES = (
             col("pool_type", "VARCHAR", "pool.poolType"),
         ),
         required_scope="vso.agentpools",
-        audit_actions=("Library.AgentQueue", "Library.AgentPool"),
+        audit_actions=("Library.AgentQueue", "Library.AgentPool", "Pipelines.AgentQueue"),
     ),
     ResourceType(
         name="agents",

@@ -244,8 +244,9 @@ TYPES = (
             col("authorized_pipeline_count", "BIGINT", count_of("pipelines")),
         ),
         required_scope="vso.build",
-        audit_actions=("Pipelines.ResourceAuthorized", "Pipelines.ResourceUnauthorized", "Library.",
-                       "Pipelines.PipelinePermission"),
+        audit_actions=("Pipelines.ResourceAuthorized", "Pipelines.ResourceUnauthorized", "Pipelines.PipelinePermission",
+                       "Pipelines.EnvironmentModified", "Pipelines.AgentQueueModified", "Git.RepositoryModified",
+                       "Library."),
     ),
     ResourceType(
         name="check_configurations",
