@@ -10,6 +10,7 @@ Issued access tokens are accepted by the simulated Azure DevOps as Bearer tokens
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import os
 import secrets
@@ -137,11 +138,7 @@ class EntraServer:
         self._refresh_tokens: dict[str, str] = {}
         self._lock = threading.Lock()
         self._folder = tempfile.mkdtemp(prefix="resmo-sim-entra-")
-        ca = trustme.CA(key_type=trustme.KeyType.RSA, organization_name="resmo simulator")
-        server_cert = ca.issue_cert(host, "localhost", key_type=trustme.KeyType.RSA)
-        client_cert = ca.issue_cert(
-            "resmo-simulator-sp.invalid", common_name="resmo-simulator-sp", key_type=trustme.KeyType.RSA,
-        )
+        ca, server_cert, client_cert = _certificates(host)
         self.ca_file = os.path.join(self._folder, "ca.pem")
         ca.cert_pem.write_to_path(self.ca_file)
         self.certificate_path = os.path.join(self._folder, "service-principal.pem")
@@ -373,6 +370,21 @@ class EntraServer:
 
     def __repr__(self) -> str:
         return f"EntraServer(authority={self.authority!r})"
+
+
+@functools.cache
+def _certificates(host: str) -> tuple[trustme.CA, trustme.LeafCert, trustme.LeafCert]:
+    """The throw-away CA, the HTTPS certificate and the service principal's certificate.
+
+    Made once per process: RSA key generation is the slowest part of starting a simulator, and tests start
+    many. Secrets (client secret, identity header) stay per simulator.
+    """
+    ca = trustme.CA(key_type=trustme.KeyType.RSA, organization_name="resmo simulator")
+    server_cert = ca.issue_cert(host, "localhost", key_type=trustme.KeyType.RSA)
+    client_cert = ca.issue_cert(
+        "resmo-simulator-sp.invalid", common_name="resmo-simulator-sp", key_type=trustme.KeyType.RSA,
+    )
+    return ca, server_cert, client_cert
 
 
 def _oauth_error(error: str, code: int, description: str) -> dict[str, Any]:
