@@ -46,7 +46,7 @@ def _table_exists(conn: duckdb.DuckDBPyConnection, schema: str, table: str) -> b
         conn.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
             [schema, table],
-        ).fetchone()[0]
+        ).fetchall()[0][0]
     )
 
 
@@ -84,7 +84,7 @@ def table_availability(
             _table_exists(conn, "azure_devops", table)
             and conn.execute(
                 f'SELECT count(*) > 0 FROM azure_devops."{table}" WHERE organization = ?', [organization]
-            ).fetchone()[0]
+            ).fetchall()[0][0]
         ):
             availability[table] = None
         else:

@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 
 import duckdb
 import pandas as pd
@@ -110,16 +109,14 @@ GROUP BY organization, framework
 """
 
 
-@contextmanager
-def registered(conn: duckdb.DuckDBPyConnection, **frames: pd.DataFrame) -> Iterator[None]:
-    """Make DataFrames queryable by name for the duration of the block."""
-    for name, frame in frames.items():
-        conn.register(name, frame)
-    try:
-        yield
-    finally:
-        for name in frames:
-            conn.unregister(name)
+def run_on_frame(conn: duckdb.DuckDBPyConnection, frame: pd.DataFrame, sql: str) -> None:
+    """Run ``sql`` with the DataFrame readable as the table ``frame``, inside the connection's transaction.
+
+    (Unlike ``register``, this works while an earlier result on the connection is not fully fetched.)
+    """
+    result = conn.from_df(frame).query("frame", sql)
+    if result is not None:
+        result.fetchall()
 
 
 def ensure_compliance_schema(conn: duckdb.DuckDBPyConnection) -> None:
@@ -166,12 +163,13 @@ def record_rules(conn: duckdb.DuckDBPyConnection, rules: Iterable[Rule], now: dt
         ],
         columns=list(RULES_COLUMNS),
     )
-    with registered(conn, _compliance_rules_frame=frame):
-        conn.execute("DELETE FROM compliance.rules WHERE rule_id IN (SELECT rule_id FROM _compliance_rules_frame)")
-        conn.execute(
-            "INSERT INTO compliance.rules BY NAME SELECT * REPLACE (anchors::JSON AS anchors,"
-            " params::JSON AS params, requires::JSON AS requires) FROM _compliance_rules_frame"
-        )
+    run_on_frame(conn, frame, "CREATE OR REPLACE TEMP TABLE _compliance_rules AS SELECT * FROM frame")
+    conn.execute("DELETE FROM compliance.rules WHERE rule_id IN (SELECT rule_id FROM _compliance_rules)")
+    conn.execute(
+        "INSERT INTO compliance.rules BY NAME SELECT * REPLACE (anchors::JSON AS anchors,"
+        " params::JSON AS params, requires::JSON AS requires) FROM _compliance_rules"
+    )
+    conn.execute("DROP TABLE _compliance_rules")
 
 
 def _suppressions_frame(suppressions: Sequence[Suppression], today: dt.date) -> pd.DataFrame:
@@ -226,11 +224,14 @@ WHEN MATCHED THEN UPDATE SET
         WHEN f.status = 'resolved' THEN 1
         WHEN f.status = 'suppressed' AND NOT m.is_suppressed THEN 1
         ELSE 0 END
-WHEN NOT MATCHED THEN INSERT BY NAME (
-    SELECT m.rule_id, m.organization, m.resource_id, m.resource_name, m.resource_type, m.project_name, m.url,
-           m.severity, m.message, CASE WHEN m.is_suppressed THEN 'suppressed' ELSE 'open' END AS status,
-           m.suppression_reason, m.suppression_owner, m.suppression_expires,
-           $now AS first_seen, $now AS last_seen, NULL AS resolved_at, 0 AS reopened_count, $run_id AS last_run_id
+WHEN NOT MATCHED THEN INSERT (
+    rule_id, organization, resource_id, resource_name, resource_type, project_name, url, severity, message,
+    status, suppression_reason, suppression_owner, suppression_expires, first_seen, last_seen, resolved_at,
+    reopened_count, last_run_id
+) VALUES (
+    m.rule_id, m.organization, m.resource_id, m.resource_name, m.resource_type, m.project_name, m.url,
+    m.severity, m.message, CASE WHEN m.is_suppressed THEN 'suppressed' ELSE 'open' END,
+    m.suppression_reason, m.suppression_owner, m.suppression_expires, $now, $now, NULL, 0, $run_id
 )
 WHEN NOT MATCHED BY SOURCE
     AND f.organization = $organization
@@ -260,17 +261,19 @@ def merge_findings(
     evaluated = pd.DataFrame({"rule_id": list(evaluated_rule_ids)}, dtype="string")
     current = violations.reindex(columns=list(VIOLATION_COLUMNS)).astype("string")
     active = _suppressions_frame(suppressions, now.date())
-    with registered(conn, _evaluated_frame=evaluated, _violations_frame=current, _suppressions_frame=active):
-        conn.execute(
-            "CREATE OR REPLACE TEMP TABLE _compliance_evaluated AS"
-            " SELECT rule_id::VARCHAR AS rule_id FROM _evaluated_frame"
-        )
-        conn.execute(
-            "CREATE OR REPLACE TEMP TABLE _compliance_violations AS SELECT "
-            + ", ".join(f"{column}::VARCHAR AS {column}" for column in VIOLATION_COLUMNS)
-            + " FROM _violations_frame"
-        )
-        conn.execute("CREATE OR REPLACE TEMP TABLE _compliance_suppressions AS SELECT * FROM _suppressions_frame")
+    run_on_frame(
+        conn,
+        evaluated,
+        "CREATE OR REPLACE TEMP TABLE _compliance_evaluated AS SELECT rule_id::VARCHAR AS rule_id FROM frame",
+    )
+    run_on_frame(
+        conn,
+        current,
+        "CREATE OR REPLACE TEMP TABLE _compliance_violations AS SELECT "
+        + ", ".join(f"{column}::VARCHAR AS {column}" for column in VIOLATION_COLUMNS)
+        + " FROM frame",
+    )
+    run_on_frame(conn, active, "CREATE OR REPLACE TEMP TABLE _compliance_suppressions AS SELECT * FROM frame")
     conn.execute(_MATCHED)
     conn.execute(_MERGE, {"organization": organization, "now": now, "run_id": run_id})
     matched = conn.execute(
@@ -308,5 +311,4 @@ def record_rule_results(
         ],
         columns=list(RULE_RESULTS_COLUMNS),
     )
-    with registered(conn, _rule_results_frame=frame):
-        conn.execute("INSERT INTO compliance.rule_results BY NAME SELECT * FROM _rule_results_frame")
+    run_on_frame(conn, frame, "INSERT INTO compliance.rule_results BY NAME SELECT * FROM frame")

@@ -56,11 +56,7 @@ ORGANIZATION_LINKS: dict[str, str] = {
 
 
 def resource_url(resource_type: str, organization: str, row: Mapping[str, Any]) -> str:
-    """A link to the resource (or the settings page listing it) in Azure DevOps.
-
-    A row's ``link_type`` column, when a rule returns one, picks the template instead of ``resource_type``.
-    """
-    resource_type = row.get("link_type") or resource_type
+    """A link to the resource (or the settings page listing it) in Azure DevOps."""
     project = row.get("project_name")
     resource_id = str(row.get("resource_id") or "")
     values = {

@@ -61,7 +61,7 @@ class Rule:
     The query returns one row per violating resource with at least ``organization``, ``resource_id``,
     ``resource_name`` and ``message``, and filters on ``$organization`` (the engine also keeps only that
     organization's rows). Optional columns: ``project_name``; ``url`` (else a link is derived, see links.py,
-    from ``id``/``link_type``); ``resource_type`` when one rule judges several tables. Other ``$name``
+    from ``id``); ``resource_type`` when one rule judges several tables. Other ``$name``
     placeholders are parameters with defaults in ``params``.
     """
 

@@ -24,11 +24,12 @@ anchors:
 params:
   broad_groups: [Contributors, Readers, Project Valid Users, Project Collection Valid Users, Everyone]
   write_roles: [contributor, collaborator, administrator, owner]
-  build_service_pattern: '(?i)build service'
+  # build service identities: "... Build Service (org)" names, or ServiceIdentity descriptors of kind Build
+  build_service_pattern: '(?i)(build service|ServiceIdentity;[^ ]*:Build:)'
 requires: [feeds, feed_permissions, organization_policies]
 */
 WITH grants AS (
-    SELECT p.feed_id, p.role, p.display_name,
+    SELECT p.feed_id, p.role, p.display_name, p.identity_descriptor,
            regexp_replace(coalesce(p.display_name, ''), '^\[[^\]]*\]\\', '') AS short_name
     FROM azure_devops.feed_permissions AS p
     WHERE p.organization = $organization
@@ -37,9 +38,10 @@ WITH grants AS (
            string_agg(DISTINCT
                CASE WHEN list_contains($broad_groups, short_name) AND list_contains($write_roles, lower(role))
                         THEN display_name || ' is ' || role
-                    WHEN regexp_matches(coalesce(display_name, ''), $build_service_pattern)
+                    WHEN regexp_matches(coalesce(display_name, '') || ' ' || coalesce(identity_descriptor, ''),
+                                        $build_service_pattern)
                          AND lower(role) IN ('administrator', 'owner')
-                        THEN 'build service ' || display_name || ' is ' || role
+                        THEN 'a build service identity (' || display_name || ') is ' || role
                END, '; ') AS why
     FROM grants
     GROUP BY feed_id

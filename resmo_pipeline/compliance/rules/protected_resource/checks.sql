@@ -64,7 +64,10 @@ SELECT
          WHEN 'securefile' THEN 'secure_files' WHEN 'queue' THEN 'agent_queues' ELSE 'repositories' END
         AS resource_type,
     r.resource_id_ref AS id,
-    'Production ' || r.resource_type || ' "' || r.resource_name || '" '
+    'Production ' || CASE r.resource_type WHEN 'endpoint' THEN 'service connection'
+                          WHEN 'variablegroup' THEN 'variable group' WHEN 'securefile' THEN 'secure file'
+                          WHEN 'queue' THEN 'agent queue' ELSE r.resource_type END
+        || ' "' || r.resource_name || '" '
         || concat_ws('; ',
                      CASE WHEN NOT coalesce(c.branch_protected, FALSE)
                           THEN 'has no Branch control or Required template check' END,

@@ -23,18 +23,18 @@ params:
 requires: [pipeline_permissions]
 */
 SELECT
-    organization,
-    resource_id,
-    resource_name,
-    project_name,
-    CASE resource_type WHEN 'environment' THEN 'environments' WHEN 'queue' THEN 'agent_queues'
-         WHEN 'repository' THEN 'repositories' ELSE 'pipeline_permissions' END AS link_type,
-    resource_id_ref AS id,
-    CASE resource_type WHEN 'queue' THEN 'Agent queue' WHEN 'environment' THEN 'Environment'
-         WHEN 'repository' THEN 'Repository' ELSE resource_type END
-        || ' "' || coalesce(resource_name, resource_id_ref) || '" is authorized for all pipelines in '
-        || coalesce(project_name, project_id) AS message
-FROM azure_devops.pipeline_permissions
-WHERE organization = $organization
-  AND all_pipelines_authorized
-  AND list_contains($resource_types, resource_type)
+    p.organization,
+    p.resource_id,
+    p.resource_name,
+    p.project_name,
+    CASE p.resource_type WHEN 'environment' THEN 'environments' WHEN 'queue' THEN 'agent_queues'
+         WHEN 'repository' THEN 'repositories' ELSE 'pipeline_permissions' END AS resource_type,
+    p.resource_id_ref AS id,
+    CASE p.resource_type WHEN 'queue' THEN 'Agent queue' WHEN 'environment' THEN 'Environment'
+         WHEN 'repository' THEN 'Repository' ELSE p.resource_type END
+        || ' "' || coalesce(p.resource_name, p.resource_id_ref) || '" is authorized for all pipelines in '
+        || coalesce(p.project_name, p.project_id) AS message
+FROM azure_devops.pipeline_permissions AS p
+WHERE p.organization = $organization
+  AND p.all_pipelines_authorized
+  AND list_contains($resource_types, p.resource_type)

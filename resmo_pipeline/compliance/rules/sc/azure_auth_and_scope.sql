@@ -36,7 +36,9 @@ SELECT
                           THEN 'authenticates with a client secret' END,
                      CASE WHEN list_contains($broad_scope_levels, scope_level)
                                AND coalesce(authorization_scope, '') NOT ILIKE '%/resourcegroups/%'
-                          THEN 'is scoped to a whole ' || lower(scope_level) END) AS message
+                          THEN 'is scoped to a whole '
+                               || CASE scope_level WHEN 'ManagementGroup' THEN 'management group'
+                                                   ELSE lower(scope_level) END END) AS message
 FROM azure_devops.service_connections
 WHERE organization = $organization
   AND lower(type) = 'azurerm'
