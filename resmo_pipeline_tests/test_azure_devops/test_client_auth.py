@@ -211,12 +211,12 @@ def test_throttling_is_survived_with_exact_data() -> None:
 
 
 def test_faults_give_exact_data_or_a_typed_error() -> None:
-    # Seed 5 draws every kind of fault (500, 503, dropped connection, slow answer, expired token) in 8 reads.
-    with serve(fault_rate=0.3, slow_s=0.05, seed=5) as faulty:
+    # Seed 36 draws every kind of fault (500, 503, dropped connection, slow answer, expired token) in 6 reads.
+    with serve(fault_rate=0.3, slow_s=0.05, seed=36) as faulty:
         client = client_for(faulty, PatCredential(faulty.pat), backoff_base_s=0.02, backoff_max_s=0.1, timeout_s=5)
         outcomes: list[Any] = []
         with client:
-            for _ in range(8):
+            for _ in range(6):
                 try:
                     outcomes.append([p["id"] for p in client.list(PROJECTS_ENDPOINT)])
                 except AzureDevOpsError as exc:
@@ -225,7 +225,7 @@ def test_faults_give_exact_data_or_a_typed_error() -> None:
         faults = faulty.stats()["faults"]
     expected = [p["id"] for p in PROJECTS]
     assert all(o == expected or isinstance(o, PagingError | RetryBudgetExceededError) for o in outcomes)
-    assert sum(o == expected for o in outcomes) >= 6
+    assert sum(o == expected for o in outcomes) >= 5
     assert set(faults) == set(FAULT_KINDS)
     assert stats["retries"] > 0
 
