@@ -7,7 +7,7 @@ from typing import Any
 
 from resmo_pipeline.azure_devops import Endpoint, Paging
 from resmo_pipeline.catalog.common import PER_PROJECT, count_of, dig, identity_name, secret_variable_count
-from resmo_pipeline.catalog.model import ResourceType, col, ctx
+from resmo_pipeline.catalog.model import FanOut, ResourceType, col, ctx
 
 AREA = "library"
 
@@ -18,6 +18,10 @@ SERVICE_ENDPOINTS = Endpoint(
 VARIABLE_GROUPS = Endpoint(
     host="dev.azure.com", path="{project}/_apis/distributedtask/variablegroups", api_version="7.1",
     paging=Paging.ID_CURSOR, page_size=500, scope="vso.variablegroups_read",
+)
+ENDPOINT_EXECUTION_HISTORY = Endpoint(
+    host="dev.azure.com", path="{project}/_apis/serviceendpoint/{endpointId}/executionhistory",
+    api_version="7.1", params={"top": "1"}, scope="vso.serviceendpoint",
 )
 SECURE_FILES = Endpoint(
     host="dev.azure.com", path="{project}/_apis/distributedtask/securefiles", api_version="7.1-preview.1",
@@ -134,5 +138,38 @@ TYPES = (
         ),
         required_scope="vso.securefiles_read",
         audit_actions=("Library.SecureFile",),
+    ),
+    ResourceType(
+        name="service_connection_usage",
+        area=AREA,
+        description="When each service connection was last used by a pipeline (its newest execution-history "
+        "record: one request per connection). A connection without a row has never been used. Changes with "
+        "every pipeline run, so no history is kept.",
+        endpoint=ENDPOINT_EXECUTION_HISTORY,
+        scope="parent",
+        fan_out=(
+            FanOut(
+                parent="service_connections",
+                path_params={"project": "project_id", "endpointId": "id"},
+                context={"endpoint_id": "id", "endpoint_name": "name", "project_id": "project_id",
+                         "project_name": "project_name"},
+            ),
+        ),
+        key=("endpoint_id",),
+        columns=(
+            ctx("endpoint_id", description="The service connection (join to service_connections.id)."),
+            ctx("endpoint_name"),
+            ctx("project_id"),
+            ctx("project_name"),
+            col("last_used_at", "TIMESTAMP", "data.finishTime", "When the newest job using it finished."),
+            col("last_started_at", "TIMESTAMP", "data.startTime"),
+            col("last_result", "VARCHAR", "data.result"),
+            col("last_plan_type", "VARCHAR", "data.planType", "Build or Release."),
+            col("last_definition_id", "BIGINT", "data.definition.id"),
+            col("last_definition_name", "VARCHAR", "data.definition.name"),
+            col("last_execution_id", "BIGINT", "data.id"),
+        ),
+        required_scope="vso.serviceendpoint",
+        track_history=False,
     ),
 )

@@ -20,6 +20,7 @@ ISSUE_4_TYPES = {
     "agent_pools", "agent_queues", "agents", "environments", "security_namespaces", "access_control_lists",
     "personal_access_tokens", "audit_log", "audit_streams", "feeds", "feed_permissions", "extensions",
     "organization_policies",
+    "service_connection_usage",  # not in the issue's list, but rule 21 (sc.inactive) needs when a connection was used
 }
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "resource-types.md"
 
@@ -67,6 +68,7 @@ def test_preview_only_apis_are_called_with_a_preview_version() -> None:
 def test_audit_log_is_incremental_and_append_only() -> None:
     audit = RESOURCE_TYPES["audit_log"]
     assert audit.write_mode == "append" and audit.track_history is False
+    assert {t.name for t in RESOURCE_TYPES.values() if not t.track_history} == {"audit_log", "service_connection_usage"}
     assert audit.since_param == "startTime" and audit.since_field == "timestamp"
     assert all(rt.write_mode == "replace" for rt in RESOURCE_TYPES.values() if rt.name != "audit_log")
 

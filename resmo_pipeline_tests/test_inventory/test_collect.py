@@ -162,6 +162,11 @@ def test_library_types(results: dict[str, CollectionResult], state: Any) -> None
         row = connections.loc[endpoint["name"]]
         assert row["authorization_scheme"] == endpoint["authorization"]["scheme"]
         assert row["shared_project_count"] == len(endpoint.get("serviceEndpointProjectReferences") or [])
+    usage = results["service_connection_usage"].rows.set_index("endpoint_id")
+    assert set(usage.index) == {key for key, history in state.endpoint_history.items() if history}
+    for key, history in state.endpoint_history.items():
+        newest = max(history, key=lambda h: h["data"]["finishTime"])["data"]
+        assert usage.loc[key, "last_used_at"] == pd.Timestamp(parse_timestamp(newest["finishTime"]))
     groups = results["variable_groups"].rows.set_index("id")
     for group in state.variable_groups:
         secrets = sum(1 for v in group["variables"].values() if v.get("isSecret"))
