@@ -14,6 +14,7 @@ from collections.abc import Sequence
 # Each module defines ``register(subparsers: argparse._SubParsersAction) -> None``; the parser it adds sets
 # ``handler`` (a callable taking the parsed namespace and returning an exit code).
 COMMAND_MODULES: tuple[str, ...] = (
+    "resmo_pipeline.compliance.commands",
     "resmo_pipeline.integrations.commands",
     "resmo_pipeline.integrations.demo",
     "resmo_pipeline.inventory.commands",

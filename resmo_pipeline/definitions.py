@@ -7,6 +7,7 @@ has pointed ``RESMO_HOME`` and ``DAGSTER_HOME`` where they belong, so both see t
 import dagster as dg
 
 from resmo_pipeline import settings
+from resmo_pipeline.compliance.checks import load_compliance_checks
 from resmo_pipeline.inventory.assets import IO_MANAGER_KEY, inventory_assets
 from resmo_pipeline.inventory.jobs import inventory_job
 from resmo_pipeline.inventory.resources import AzureDevOpsResource, WarehouseResource
@@ -22,7 +23,10 @@ def build_definitions() -> dg.Definitions:
         assets=[
             *inventory_assets,
         ],
-        asset_checks=[],
+        asset_checks=[
+            # Broken custom rules (RESMO_RULES_DIR) are logged and skipped, never breaking the code location.
+            *load_compliance_checks({key for asset in inventory_assets for key in asset.keys}),
+        ],
         jobs=[
             inventory_job,
         ],

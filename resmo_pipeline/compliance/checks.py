@@ -18,8 +18,6 @@ Design choices (see dagster-notes §0.8 and §2.3):
 - ``additional_deps`` on the other tables a rule reads make it run after all of them in the same run.
 """
 
-from __future__ import annotations
-
 import logging
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
