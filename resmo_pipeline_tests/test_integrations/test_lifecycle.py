@@ -185,7 +185,7 @@ def test_discover_with_an_all_organizations_pat_adds_them(
 def test_discover_with_an_organization_pat_explains_the_all_organizations_need(
     simulator: Any, resmo_home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("ONE_ORG_PAT", simulator.pat)
+    monkeypatch.setenv("ONE_ORG_PAT", simulator.issue_pat(scopes=("vso.profile", "vso.project")))
     code = main(["integrations", "discover", "--auth", "pat", "--pat-env", "ONE_ORG_PAT",
                  "--base-url", simulator.base_url])
     assert code == 1
