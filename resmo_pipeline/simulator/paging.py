@@ -89,10 +89,14 @@ def _token(request: SimRequest) -> str | None:
 
 
 def keyset_page(items: Sequence[Item], key: KeyFn, after: Any, size: int) -> tuple[list[Item], Any]:
-    """The `size` items whose key follows `after` (None = from the start), and the last key if more remain."""
-    keyed = sorted(((_hashable(key(item)), index) for index, item in enumerate(items)))
-    ordered = [items[index] for _, index in keyed]
-    keys = [k for k, _ in keyed]
+    """The `size` items whose key follows `after` (None = from the start), and the last key if more remain.
+
+    Keys are strings, numbers or tuples of them (tokens decode JSON lists back to tuples), unique per item.
+    """
+    unsorted_keys = [key(item) for item in items]
+    order = sorted(range(len(items)), key=unsorted_keys.__getitem__)
+    ordered = [items[index] for index in order]
+    keys = [unsorted_keys[index] for index in order]
     start = 0 if after is None else bisect.bisect_right(keys, after)
     page = ordered[start:start + size]
     more = start + size < len(ordered)

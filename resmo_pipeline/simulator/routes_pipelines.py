@@ -90,8 +90,9 @@ def pipelines(request: SimRequest, project: dict[str, Any]) -> SimResponse:
                                render=lambda d: _pipeline(state, project, d, False), default_top=None)
 
 
-def _inverse(text: str) -> list[int]:
-    return [-ord(c) for c in text] + [1]
+def _inverse(text: str) -> tuple[int, ...]:
+    """A sort key that orders strings descending."""
+    return (*(-ord(c) for c in text), 1)
 
 
 def get_pipeline(request: SimRequest, project: dict[str, Any]) -> SimResponse:
