@@ -93,12 +93,18 @@ def _change_events(conn: duckdb.DuckDBPyConnection, since: datetime) -> list[Not
         return []
     rows = conn.execute(
         """
-        SELECT CAST(event_id AS VARCHAR), organization, resource_type, CAST(resource_id AS VARCHAR),
-               coalesce(resource_name, CAST(resource_id AS VARCHAR)), change_type,
-               CAST(changed_fields AS VARCHAR), detected_at
-        FROM history.changes
-        WHERE detected_at >= ? AND NOT coalesce(is_baseline, false)
-        ORDER BY detected_at, event_id
+        WITH baselines AS (
+            SELECT organization, resource_type, min(detected_at) AS first_detected
+            FROM history.changes GROUP BY ALL
+        )
+        SELECT CAST(c.event_id AS VARCHAR), c.organization, c.resource_type, CAST(c.resource_id AS VARCHAR),
+               coalesce(c.resource_name, CAST(c.resource_id AS VARCHAR)), c.change_type,
+               CAST(c.changed_fields AS VARCHAR), c.detected_at
+        FROM history.changes AS c JOIN baselines USING (organization, resource_type)
+        WHERE c.detected_at >= ?
+          -- The first snapshot of a type records every resource as created: that is the baseline, not news.
+          AND NOT (c.change_type = 'created' AND c.detected_at = baselines.first_detected)
+        ORDER BY c.detected_at, c.event_id
         """,
         [since],
     ).fetchall()

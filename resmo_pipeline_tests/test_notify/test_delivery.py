@@ -48,7 +48,7 @@ def warehouse(tmp_path: Path) -> Path:
         conn.execute("CREATE SCHEMA history; CREATE SCHEMA compliance")
         conn.execute("""CREATE TABLE history.changes (event_id VARCHAR, organization VARCHAR,
             resource_type VARCHAR, resource_id VARCHAR, resource_name VARCHAR, change_type VARCHAR,
-            changed_fields JSON, detected_at TIMESTAMP, run_id VARCHAR, is_baseline BOOLEAN)""")
+            changed_fields JSON, detected_at TIMESTAMP, run_id VARCHAR)""")
         conn.execute("""CREATE TABLE compliance.finding_events (event_id VARCHAR, kind VARCHAR,
             organization VARCHAR, rule_id VARCHAR, resource_type VARCHAR, resource_id VARCHAR,
             resource_name VARCHAR, severity VARCHAR, message VARCHAR, occurred_at TIMESTAMP, run_id VARCHAR)""")
@@ -56,12 +56,12 @@ def warehouse(tmp_path: Path) -> Path:
 
 
 def add_change(path: Path, event_id: str, org: str = "contoso", rtype: str = "service_connections",
-               fields: tuple[str, ...] = ("isShared",), baseline: bool = False) -> None:
+               fields: tuple[str, ...] = ("isShared",), change_type: str = "modified",
+               at: datetime = NOW - timedelta(minutes=1)) -> None:
     changed = json.dumps([{"field": f, "before": False, "after": True} for f in fields])
     with _connect(path) as conn:
-        conn.execute("INSERT INTO history.changes VALUES (?, ?, ?, ?, ?, 'modified', ?, ?, 'run-1', ?)",
-                     [event_id, org, rtype, f"id-{event_id}", f"name-{event_id}", changed,
-                      NOW - timedelta(minutes=1), baseline])
+        conn.execute("INSERT INTO history.changes VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'run-1')",
+                     [event_id, org, rtype, f"id-{event_id}", f"name-{event_id}", change_type, changed, at])
 
 
 def add_finding(path: Path, event_id: str, severity: str = "high", org: str = "contoso",
@@ -196,11 +196,15 @@ def test_many_events_for_one_organization_arrive_as_one_digest(warehouse: Path, 
     assert any("[fabrikam]" in m["text"] and "conn-other" in m["text"] for m in slack)
 
 
-def test_baseline_changes_are_not_notified(warehouse: Path, http_receiver) -> None:
-    add_change(warehouse, "c-initial", baseline=True)
+def test_first_snapshot_is_a_baseline_but_later_creations_are_news(warehouse: Path, http_receiver) -> None:
+    first_sync = NOW - timedelta(hours=1)
+    add_change(warehouse, "initial-1", change_type="created", at=first_sync)
+    add_change(warehouse, "initial-2", change_type="created", at=first_sync)
+    add_change(warehouse, "later", change_type="created")
     report = deliver_pending(partial(_connect, warehouse), parse_config(config_for(http_receiver.url)), now=NOW)
-    assert report.total_delivered == 0
-    assert http_receiver.requests == []
+    assert report.delivered == {"hook": 1}
+    (hook,) = http_receiver.bodies()
+    assert [e["resource_name"] for e in hook["events"]] == ["name-later"]
 
 
 def test_email_over_starttls_with_login(warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
