@@ -23,6 +23,7 @@ import pandas as pd
 
 from resmo_pipeline.compliance.model import Rule, RuleResult
 from resmo_pipeline.compliance.suppressions import Suppression
+from resmo_pipeline.warehouse.schema import ensure_table
 
 FINDINGS_COLUMNS: dict[str, str] = {
     "rule_id": "VARCHAR",
@@ -121,21 +122,8 @@ def run_on_frame(conn: duckdb.DuckDBPyConnection, frame: pd.DataFrame, sql: str)
 
 def ensure_compliance_schema(conn: duckdb.DuckDBPyConnection) -> None:
     """Create the compliance tables and the scores view, adding columns newer versions introduced."""
-    conn.execute("CREATE SCHEMA IF NOT EXISTS compliance")
     for table, columns in _TABLES.items():
-        column_sql = ", ".join(f"{name} {kind}" for name, kind in columns.items())
-        conn.execute(f"CREATE TABLE IF NOT EXISTS compliance.{table} ({column_sql})")
-        existing = {
-            row[0]
-            for row in conn.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_schema = 'compliance'"
-                " AND table_name = ?",
-                [table],
-            ).fetchall()
-        }
-        for name, kind in columns.items():
-            if name not in existing:
-                conn.execute(f"ALTER TABLE compliance.{table} ADD COLUMN {name} {kind}")
+        ensure_table(conn, "compliance", table, columns)
     conn.execute(SCORES_VIEW)
 
 
