@@ -371,6 +371,28 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], app: SimulatorApp) -> None:
         super().__init__(address, _Handler)
         self.app = app
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Remember open connections so that closing the simulator also ends idle keep-alive ones."""
+        with self._connections_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        """Forget a connection once its handler is done."""
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """End every open connection (their handler threads then finish)."""
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -535,6 +557,7 @@ def run_simulator(
     finally:
         server.shutdown()
         server.server_close()
+        server.close_connections()
         thread.join(timeout=5)
         entra.close()
 
