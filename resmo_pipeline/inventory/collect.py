@@ -103,11 +103,12 @@ def _listing(resource_type: ResourceType, fc: FetchContext) -> list[Record]:
 
 
 def _iso(moment: datetime | str) -> str:
+    """The moment as the service writes it (UTC, `Z`); naive moments are UTC, as the warehouse stores them."""
     if isinstance(moment, str):
         return moment
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    stamp = pd.Timestamp(moment)
+    stamp = stamp.tz_localize(UTC) if stamp.tzinfo is None else stamp.tz_convert(UTC)
+    return stamp.isoformat().replace("+00:00", "Z")
 
 
 def _newer_than(records: list[Record], field_name: str, since: datetime | str) -> list[Record]:

@@ -32,12 +32,20 @@ PANDAS_DTYPES = {
 
 def parse_timestamp(value: Any) -> datetime | None:
     """An ISO-8601 timestamp (any fraction length, `Z` or offset) as naive UTC; year 1 ("never") → None."""
-    if value is None or value == "":
+    if isinstance(value, str):
+        if not value.strip():
+            return None
+    elif value is None or isinstance(value, list | dict) or pd.isna(value):
         return None
-    if isinstance(value, datetime):
-        parsed = value
-    elif isinstance(value, pd.Timestamp):
+    if isinstance(value, pd.Timestamp):
         parsed = value.to_pydatetime()
+    elif isinstance(value, datetime):
+        parsed = value
+    elif not isinstance(value, str):
+        try:
+            parsed = pd.Timestamp(value).to_pydatetime()
+        except (TypeError, ValueError):
+            return None
     else:
         text = str(value).strip()
         try:

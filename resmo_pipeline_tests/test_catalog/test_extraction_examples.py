@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -158,7 +159,10 @@ def test_release_definition_environments() -> None:
         ("0001-01-01T00:00:00Z", None),
         ("not a date", None),
         (None, None),
+        (pd.NaT, None),
+        (pd.Timestamp("2026-01-02T04:00:00+01:00"), datetime(2026, 1, 2, 3, 0)),
+        (np.datetime64("2026-01-02T03:00:00"), datetime(2026, 1, 2, 3, 0)),
     ],
 )
-def test_parse_timestamp(text: str | None, expected: datetime | None) -> None:
+def test_parse_timestamp(text: Any, expected: datetime | None) -> None:
     assert parse_timestamp(text) == expected
