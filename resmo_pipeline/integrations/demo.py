@@ -22,17 +22,18 @@ from tabulate import tabulate
 
 from resmo_pipeline import settings
 from resmo_pipeline.catalog import RESOURCE_TYPES
+from resmo_pipeline.compliance.commands import open_findings_by_severity
 from resmo_pipeline.instance import get_instance, prepare_dagster_home
 from resmo_pipeline.integrations import lifecycle
 from resmo_pipeline.integrations.registry import Integration, Registry, UnknownIntegrationError
 from resmo_pipeline.inventory.partitions import ensure_organizations
+from resmo_pipeline.warehouse.access import read_connection
 
 # The simulator's PAT lives only in this process's environment (and that of `dagster dev`, its child).
 DEMO_PAT_ENV = "RESMO_DEMO_PAT"
 DEMO_PRESET = "demo"
 DEFAULT_UI_PORT = 3000
 WORKSPACE = Path(__file__).resolve().parents[2] / "workspace.yaml"
-SEVERITIES = ("critical", "high", "medium", "low", "info")
 
 Printer = Callable[[str], None]
 
@@ -90,16 +91,6 @@ def sync_organization(ctx: DemoContext) -> None:
         ctx.exit_code = 1
 
 
-def findings_by_severity(organization: str) -> dict[str, int]:
-    """Open (unsuppressed, unresolved) compliance findings of an organization, counted per severity."""
-    rows = lifecycle.query_warehouse(
-        "SELECT severity, count(*) FROM compliance.findings WHERE organization = ? AND status = 'open' "
-        "GROUP BY severity",
-        [organization],
-    )
-    return {str(severity).lower(): int(count) for severity, count in rows}
-
-
 def print_summary(ctx: DemoContext) -> None:
     """Rows per resource type, the types not collected (and why), and the open findings by severity."""
     counts = lifecycle.table_row_counts(ctx.organization).get(ctx.organization, {})
@@ -114,9 +105,10 @@ def print_summary(ctx: DemoContext) -> None:
     not_collected = [row[0] for row in rows if row[2]]
     ctx.printer(f"\n{len(rows) - len(not_collected)} of {len(rows)} resource types collected, "
                 f"{sum(counts.values())} rows in {settings.warehouse_path()}")
-    findings = findings_by_severity(ctx.organization)
-    ctx.printer("Open findings by severity: "
-                + ", ".join(f"{severity} {findings.get(severity, 0)}" for severity in SEVERITIES))
+    with read_connection(settings.warehouse_path()) as conn:
+        findings = open_findings_by_severity(conn, ctx.organization)
+    counted = ", ".join(f"{severity} {count}" for severity, count in findings.items())
+    ctx.printer(f"Open findings by severity: {counted}")
     ctx.printer('Query it: resmo-pipeline sql "select name, visibility from azure_devops.projects"')
 
 

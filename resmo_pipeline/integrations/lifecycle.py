@@ -151,7 +151,7 @@ def delete_integration(name: str, registry: Registry | None = None) -> DeleteRep
     return DeleteReport(integration, rows_purged, cache_existed, revoke_instructions(integration))
 
 
-def query_warehouse(sql: str, params: Any = None) -> list[tuple[Any, ...]]:
+def _query(sql: str, params: Any = None) -> list[tuple[Any, ...]]:
     """Rows from the warehouse read path; nothing when there is no warehouse (or no such table) yet."""
     if not settings.warehouse_path().exists():
         return []
@@ -166,7 +166,7 @@ def table_row_counts(organization: str | None = None) -> dict[str, dict[str, int
     """Rows per organization per inventory table (``{org: {table: rows}}``), optionally for one organization."""
     tables = [
         row[0]
-        for row in query_warehouse(
+        for row in _query(
             "SELECT DISTINCT table_name FROM information_schema.columns "
             "WHERE table_schema = 'azure_devops' AND column_name = 'organization' ORDER BY table_name"
         )
@@ -179,14 +179,14 @@ def table_row_counts(organization: str | None = None) -> dict[str, dict[str, int
         for table in tables
     )
     counts: dict[str, dict[str, int]] = {}
-    for org, table, rows in query_warehouse(union, {"org": normalize_name(organization)} if organization else None):
+    for org, table, rows in _query(union, {"org": normalize_name(organization)} if organization else None):
         counts.setdefault(org, {})[table] = int(rows)
     return counts
 
 
 def latest_collection_status(organization: str) -> dict[str, tuple[str, str | None]]:
     """The latest collection outcome per resource type: ``{type: (status, required_scope or error)}``."""
-    rows = query_warehouse(
+    rows = _query(
         "SELECT resource_type, status, coalesce(required_scope, error) FROM meta.collection_runs "
         "WHERE organization = ? QUALIFY row_number() OVER (PARTITION BY resource_type "
         "ORDER BY finished_at DESC NULLS LAST) = 1 ORDER BY resource_type",
@@ -196,7 +196,7 @@ def latest_collection_status(organization: str) -> dict[str, tuple[str, str | No
 
 
 def _last_success(integration: Integration) -> str | None:
-    rows = query_warehouse(
+    rows = _query(
         "SELECT max(finished_at) FROM meta.collection_runs WHERE organization = ? AND status = 'collected'",
         [integration.name],
     )
