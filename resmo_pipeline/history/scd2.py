@@ -80,10 +80,12 @@ def record_snapshot(
     current version closed at ``detected_at`` and a new version (or tombstone) opened; every change appends one
     event to ``history.changes``. Unchanged resources produce nothing, so re-running on identical data records no
     events. ``ignore_fields`` are top-level ``raw`` keys (volatile timestamps, counters) that neither make a
-    change nor appear in ``changed_fields``. Returns the number of events written.
+    change nor appear in ``changed_fields``. Tables without a ``resource_id`` column are skipped. Returns the
+    number of events written.
     """
     current_columns = table_columns(conn, CURRENT_SCHEMA, resource_type)
-    if not current_columns:
+    if "resource_id" not in current_columns:
+        # Not an inventory table (or not created yet): there is no resource identity to track.
         return 0
     typed = [name for name in current_columns if name not in _ROW_CONTRACT_COLUMNS + _NOT_TRACKED]
     history_types = {

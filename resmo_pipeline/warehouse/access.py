@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 READ_COPY_SUFFIX = ".read.duckdb"
 PENDING_SUFFIX = ".read.pending"
 DEFAULT_LOCK_TIMEOUT_S = 120.0
+# Readers see the copy as this catalog (the default one, so `azure_devops.repositories` just works).
+READ_CATALOG = "warehouse"
 # How long a reader waits for the very first copy when a sync is creating the warehouse right now.
 DEFAULT_READ_TIMEOUT_S = 10.0
 
@@ -72,8 +74,8 @@ def _is_lock_conflict(error: duckdb.Error) -> bool:
     return "lock" in str(error).lower()
 
 
-def _connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
-    conn = duckdb.connect(str(path), read_only=read_only)
+def _connect(path: Path) -> duckdb.DuckDBPyConnection:
+    conn = duckdb.connect(str(path))
     try:
         # Timestamps are stored as naive UTC (TIMESTAMP); converting TIMESTAMPTZ input must use UTC too.
         conn.execute("SET TimeZone = 'UTC'")
@@ -97,7 +99,7 @@ def open_warehouse(
     delay = 0.05
     while True:
         try:
-            return _connect(path, read_only=False)
+            return _connect(path)
         except duckdb.IOException as error:
             if not _is_lock_conflict(error):
                 raise
@@ -247,8 +249,26 @@ def read_connection(
             )
         time.sleep(0.2)
         _try_publish(path)
-    conn = _connect(target, read_only=True)
+    conn = _attach_read_copy(target)
     try:
         yield conn
     finally:
         conn.close()
+
+
+def _attach_read_copy(target: Path) -> duckdb.DuckDBPyConnection:
+    # An in-memory connection is a database instance of its own. Connecting to the copy's path directly would
+    # reuse a cached instance while any connection to it is open in this process, i.e. an old copy forever.
+    conn = duckdb.connect(":memory:")
+    try:
+        conn.execute("SET TimeZone = 'UTC'")
+        conn.execute(f"ATTACH '{_sql_string(str(target))}' AS {READ_CATALOG} (READ_ONLY)")
+        conn.execute(f"USE {READ_CATALOG}")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _sql_string(value: str) -> str:
+    return value.replace("'", "''")
