@@ -168,10 +168,9 @@ class SimulatorApp:
             return Outcome(protocol.route_not_found(f"/{host}/{organization or ''}/{path}"), "unmatched", identity)
         route, path_params = matched
         key = f"{route.method} {route.host}/{route.pattern}"
+        version = protocol.requested_version(query, headers)
         if route.method != "OPTIONS":
-            refusal = protocol.check_version(
-                protocol.requested_version(query, headers), method, route.preview_only,
-            )
+            refusal = protocol.check_version(version, method, route.preview_only)
             if refusal is not None:
                 return Outcome(refusal, key, identity)
         if scopes is not None and not protocol.scope_grants(scopes, route.scope):
@@ -220,6 +219,11 @@ class SimulatorApp:
             self.current_faults.local.faults = None
         for name, value in extra_headers.items():
             response.headers.setdefault(name, value)
+        if version and response.content_type.startswith("application/json") and "api-version" not in (
+            response.content_type
+        ):
+            # The service names the version it answered with in the media type.
+            response.content_type = f"{response.content_type}; api-version={version}"
         return Outcome(response, key, identity)
 
     def _authenticate(

@@ -159,6 +159,7 @@ def test_pat_works_with_any_user_name_and_answers_carry_service_headers(
         url(sim, "dev.azure.com", "_apis/projects"), auth=("anything", sim.pat), headers={"X-TFS-Session": "s-1"},
     )
     assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/json; charset=utf-8; api-version=7.1"
     assert response.headers["X-TFS-Session"] == "s-1"
     assert response.headers["ActivityId"]
     identity = response.json()["identity"]
