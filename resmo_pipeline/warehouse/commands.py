@@ -13,9 +13,19 @@ from tabulate import tabulate
 from resmo_pipeline import settings
 from resmo_pipeline.warehouse.access import WarehouseError, read_connection
 
+
+def _cells(frame: pd.DataFrame) -> pd.DataFrame:
+    # pandas shows missing values as <NA>/NaT/nan depending on the dtype; a terminal table says NULL for all.
+    return frame.astype(object).where(frame.notna(), None)
+
+
 FORMATTERS: dict[str, Callable[[pd.DataFrame], str]] = {
-    "table": lambda frame: tabulate(frame, headers="keys", tablefmt="simple", showindex=False, missingval="NULL"),
-    "markdown": lambda frame: tabulate(frame, headers="keys", tablefmt="github", showindex=False, missingval=""),
+    "table": lambda frame: tabulate(
+        _cells(frame), headers="keys", tablefmt="simple", showindex=False, missingval="NULL"
+    ),
+    "markdown": lambda frame: tabulate(
+        _cells(frame), headers="keys", tablefmt="github", showindex=False, missingval=""
+    ),
     "csv": lambda frame: frame.to_csv(index=False).rstrip("\n"),
     "json": lambda frame: frame.to_json(orient="records", date_format="iso", indent=2),
 }
