@@ -16,7 +16,7 @@ from typing import Any
 
 import dagster as dg
 
-from resmo_pipeline.azure_devops import PermissionDeniedError, RetryBudgetExceededError
+from resmo_pipeline.azure_devops import AzureDevOpsClient, PermissionDeniedError, RetryBudgetExceededError
 from resmo_pipeline.catalog import INTERNAL_APIS_ENV, RESOURCE_TYPES, internal_apis_enabled
 from resmo_pipeline.catalog.model import ResourceType
 from resmo_pipeline.inventory import progress
@@ -96,40 +96,50 @@ def build_inventory_asset(
     def _inventory_asset(
         context: dg.AssetExecutionContext, azure_devops: AzureDevOpsResource, warehouse: WarehouseResource
     ) -> dg.Output[Any]:
-        return _collect_partition(context, resource_type, parents, azure_devops, warehouse, retry_policy)
+        return _collect_partition(context, resource_type, azure_devops, warehouse, retry_policy)
 
     return _inventory_asset
 
 
-def _collect_partition(
-    context: dg.AssetExecutionContext,
-    resource_type: ResourceType,
-    parents: tuple[str, ...],
-    azure_devops: AzureDevOpsResource,
-    warehouse: WarehouseResource,
-    retry_policy: dg.RetryPolicy,
-) -> dg.Output[Any]:
-    organization = context.partition_key
-    name = resource_type.name
-    started_at = datetime.now(UTC).replace(tzinfo=None)
-    clock = time.monotonic()
-    record = {"organization": organization, "resource_type": name, "run_id": context.run_id, "started_at": started_at}
-    client = azure_devops.client(organization)
-    before = client.stats.as_dict()
+class _Attempt:
+    """One collection of one type for one organization: what it cost at the API, and how it ended."""
 
-    def cost() -> dict[str, Any]:
-        after = client.stats.as_dict()
+    def __init__(
+        self, context: dg.AssetExecutionContext, resource_type: ResourceType, warehouse: WarehouseResource
+    ) -> None:
+        self.context = context
+        self.organization = context.partition_key
+        self.name = resource_type.name
+        self.warehouse = warehouse
+        self.started_at = datetime.now(UTC).replace(tzinfo=None)
+        self.clock = time.monotonic()
+        self.client: AzureDevOpsClient | None = None
+        self._before: dict[str, Any] = {}
+
+    def open(self, azure_devops: AzureDevOpsResource) -> AzureDevOpsClient:
+        self.client = azure_devops.client(self.organization)
+        self._before = self.client.stats.as_dict()
+        return self.client
+
+    def cost(self) -> dict[str, Any]:
+        """Requests, retries and throttled seconds since the collection started."""
+        if self.client is None:
+            return {"requests": 0, "retries": 0, "throttled_s": 0.0}
+        after = self.client.stats.as_dict()
         return {
-            "requests": after["requests"] - before["requests"],
-            "retries": after["retries"] - before["retries"],
-            "throttled_s": round(after["throttled_s"] - before["throttled_s"], 3),
+            "requests": after["requests"] - self._before["requests"],
+            "retries": after["retries"] - self._before["retries"],
+            "throttled_s": round(after["throttled_s"] - self._before["throttled_s"], 3),
         }
 
-    def finish(status: str, rows: int = 0, error: str | None = None, required_scope: str | None = None) -> None:
-        figures = cost()
-        seconds = time.monotonic() - clock
-        warehouse.record_collection_run(
-            **record,
+    def finish(self, status: str, rows: int = 0, error: str | None = None, required_scope: str | None = None) -> None:
+        """Record the outcome in meta.collection_runs and tell progress listeners."""
+        figures = self.cost()
+        self.warehouse.record_collection_run(
+            organization=self.organization,
+            resource_type=self.name,
+            run_id=self.context.run_id,
+            started_at=self.started_at,
             finished_at=datetime.now(UTC).replace(tzinfo=None),
             rows=rows,
             status=status,
@@ -139,54 +149,64 @@ def _collect_partition(
         )
         progress.publish(
             progress.TypeProgress(
-                organization=organization,
-                resource_type=name,
+                organization=self.organization,
+                resource_type=self.name,
                 status=status,
                 rows=rows,
                 requests=figures["requests"],
-                seconds=seconds,
+                seconds=time.monotonic() - self.clock,
                 detail=required_scope or error or "",
             )
         )
 
+
+def _collect_partition(
+    context: dg.AssetExecutionContext,
+    resource_type: ResourceType,
+    azure_devops: AzureDevOpsResource,
+    warehouse: WarehouseResource,
+    retry_policy: dg.RetryPolicy,
+) -> dg.Output[Any]:
+    attempt = _Attempt(context, resource_type, warehouse)
+    organization, name = attempt.organization, attempt.name
     if resource_type.internal and not internal_apis_enabled():
-        finish("not_collected", error=f"internal APIs are switched off ({INTERNAL_APIS_ENV}=off)")
+        attempt.finish("not_collected", error=f"internal APIs are switched off ({INTERNAL_APIS_ENV}=off)")
         return dg.Output(None, metadata={"status": "not_collected", "reason": "internal APIs switched off"})
     try:
+        client = attempt.open(azure_devops)
         # Parents come from the warehouse, so a targeted run or a refused parent uses the rows stored last.
         parent_rows = {
-            parent: parent_rows_from_frame(warehouse.organization_rows(parent, organization)) for parent in parents
+            parent: parent_rows_from_frame(warehouse.organization_rows(parent, organization))
+            for parent in resource_type.parents
         }
         since_column = incremental_column(resource_type)
         since = warehouse.newest(name, since_column, organization) if since_column else None
         result: CollectionResult = collect(resource_type, client, parent_rows, since=since)
     except PermissionDeniedError as exc:
         scope = exc.required_scope or resource_type.required_scope
-        finish("not_collected", error=exc.message, required_scope=scope)
+        attempt.finish("not_collected", error=exc.message, required_scope=scope)
         context.log.warning(f"{name}: not collected for {organization}, the credential lacks PAT scope {scope}")
-        return dg.Output(
-            None,
-            metadata={"status": "not_collected", "missing_scope": scope, **cost()},
-        )
+        return dg.Output(None, metadata={"status": "not_collected", "missing_scope": scope, **attempt.cost()})
     except RetryBudgetExceededError as exc:
         if context.retry_number < retry_policy.max_retries:
             context.log.warning(f"{name}: transient failure for {organization}, will retry: {exc}")
             raise
-        finish("failed", error=str(exc))
+        attempt.finish("failed", error=str(exc))
         raise
     except Exception as exc:
-        finish("failed", error=str(exc))
+        attempt.finish("failed", error=str(exc))
         raise dg.Failure(
             description=f"{name}: collection failed for {organization}: {exc}", allow_retries=False
         ) from exc
 
     rows = len(result.rows)
-    finish("collected", rows=rows)
+    attempt.finish("collected", rows=rows)
     for warning in result.warnings:
         context.log.warning(f"{name}: {warning}")
-    figures = cost()
+    figures = attempt.cost()
     context.log.info(
-        f"{name}: {rows} rows, {figures['requests']} requests, {time.monotonic() - clock:.1f} s ({organization})"
+        f"{name}: {rows} rows, {figures['requests']} requests, {time.monotonic() - attempt.clock:.1f} s "
+        f"({organization})"
     )
     return dg.Output(
         result.rows,

@@ -1,0 +1,127 @@
+"""How long a full sync through Dagster takes compared with the API client alone reading the same data.
+
+Starts the simulator in this process with the chosen preset and latency, connects its organization in a fresh
+RESMO_HOME, reads everything once with the client alone (`collect_all`, the floor any sync is measured
+against), then runs the full sync through Dagster (the in-process executor path `resmo-pipeline sync` uses)
+into a fresh warehouse. Prints one JSON object:
+
+    wall_s          the Dagster sync, end to end
+    client_read_s   the client alone reading the same data
+    requests, rows  of the Dagster sync
+    peak_rss_mb     peak resident memory of this process and its children (simulator included)
+    rules_s         time spent evaluating the rules (filled in once compliance is part of the sync)
+
+Targets on `large`: wall_s <= 1.5 x client_read_s, peak_rss_mb <= 1536.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+import threading
+import time
+from typing import Any
+
+import psutil
+
+PAT_ENV = "RESMO_BENCH_PAT"
+
+
+class PeakMemory:
+    """Samples the resident memory of this process and its children until stopped; keeps the peak."""
+
+    def __init__(self, interval_s: float = 0.1) -> None:
+        self.interval_s = interval_s
+        self.peak_bytes = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self) -> None:
+        process = psutil.Process()
+        total = process.memory_info().rss
+        for child in process.children(recursive=True):
+            try:
+                total += child.memory_info().rss
+            except psutil.Error:
+                continue
+        self.peak_bytes = max(self.peak_bytes, total)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            self._sample()
+
+    def __enter__(self) -> PeakMemory:
+        self._sample()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+
+
+def run(preset: str, latency_ms: int, concurrency: int) -> dict[str, Any]:
+    """Measure one preset in a throw-away RESMO_HOME; returns the JSON-able result."""
+    with tempfile.TemporaryDirectory(prefix="resmo-bench-") as home:
+        os.environ["RESMO_HOME"] = home
+        os.environ["DAGSTER_HOME"] = os.path.join(home, "dagster")
+        return _measure(preset, latency_ms, concurrency)
+
+
+def _measure(preset: str, latency_ms: int, concurrency: int) -> dict[str, Any]:
+    # Imported after RESMO_HOME is set: the definitions read it when they are built.
+    from resmo_pipeline.azure_devops import AzureDevOpsClient, PatCredential
+    from resmo_pipeline.integrations.registry import Integration, Registry
+    from resmo_pipeline.inventory.collect import collect_all
+    from resmo_pipeline.inventory.commands import sync
+    from resmo_pipeline.simulator import run_simulator
+
+    with PeakMemory() as memory, run_simulator(preset=preset, latency_ms=latency_ms) as sim:
+        os.environ[PAT_ENV] = sim.pat
+        Registry().add(Integration(name=sim.organization, base_url=sim.base_url, pat_env=PAT_ENV))
+
+        started = time.perf_counter()
+        with AzureDevOpsClient(
+            sim.organization, PatCredential(sim.pat), base_url=sim.base_url, concurrency=concurrency
+        ) as client:
+            client_results = collect_all(client)
+            client_requests = client.stats.requests
+        client_read_s = time.perf_counter() - started
+
+        started = time.perf_counter()
+        [result] = sync([sim.organization], printer=lambda _line: None)
+        wall_s = time.perf_counter() - started
+
+    return {
+        "preset": preset,
+        "latency_ms": latency_ms,
+        "wall_s": round(wall_s, 2),
+        "client_read_s": round(client_read_s, 2),
+        "ratio": round(wall_s / client_read_s, 2) if client_read_s else None,
+        "requests": result.requests,
+        "client_requests": client_requests,
+        "rows": result.total_rows,
+        "client_rows": sum(len(r.rows) for r in client_results.values()),
+        "types": len(result.collected),
+        "not_collected": sorted(result.not_collected),
+        "failed": sorted(result.failed),
+        "success": result.success,
+        "peak_rss_mb": round(memory.peak_bytes / 2**20, 1),
+        "rules_s": None,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--preset", default="medium", choices=("demo", "medium", "large"))
+    parser.add_argument("--latency-ms", type=int, default=20)
+    parser.add_argument("--concurrency", type=int, default=16, help="client pool size (as the sync uses)")
+    args = parser.parse_args()
+    print(json.dumps(run(args.preset, args.latency_ms, args.concurrency)))
+
+
+if __name__ == "__main__":
+    main()

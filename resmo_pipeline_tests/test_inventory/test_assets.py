@@ -1,0 +1,136 @@
+"""Inventory assets materialized for real: simulator over HTTP, DuckDB file in tmp_path, Dagster test instance."""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from typing import Any
+
+import dagster as dg
+
+from resmo_pipeline.catalog import RESOURCE_TYPES
+from resmo_pipeline.inventory import progress
+from resmo_pipeline.inventory.assets import asset_key
+from resmo_pipeline.simulator import run_simulator
+from resmo_pipeline_tests.test_inventory.conftest import Harness
+
+
+def _materialization(result: dg.ExecuteInProcessResult, name: str) -> dict[str, Any]:
+    events = result.asset_materializations_for_node(f"azure_devops__{name}")
+    assert events, f"no materialization of {name}"
+    return {key: value.value for key, value in events[-1].metadata.items()}
+
+
+def test_every_type_is_collected_from_the_demo_organization(harness: Harness, demo_sim: Any) -> None:
+    organization = harness.connect(demo_sim)
+
+    result = harness.materialize(organization)
+
+    assert result.success
+    runs = harness.runs(organization)
+    for name in RESOURCE_TYPES:
+        count = harness.query(f"select count(*) from azure_devops.{name} where organization = ?", [organization])
+        assert count[0][0] > 0, f"azure_devops.{name} is empty"
+        assert runs[name][0] == "collected", name
+        assert runs[name][1] == count[0][0], name
+    repositories = _materialization(result, "repositories")
+    assert repositories["status"] == "collected"
+    assert repositories["dagster/row_count"] == runs["repositories"][1]
+    assert repositories["requests"] >= 1
+
+
+def test_a_pat_lacking_a_scope_keeps_earlier_rows_and_the_run_succeeds(harness: Harness, demo_sim: Any) -> None:
+    organization = harness.connect(demo_sim)
+    assert harness.materialize(organization, ["projects", "repositories"]).success
+    before = harness.rows("repositories", organization)
+    assert before
+
+    harness.set_pat(organization, demo_sim.issue_pat(scopes=("vso.project",)))
+    result = harness.materialize(organization, ["projects", "repositories"])
+
+    assert result.success
+    assert harness.rows("repositories", organization) == before
+    status, rows, scope, _error = harness.runs(organization)["repositories"]
+    assert (status, rows, scope) == ("not_collected", 0, RESOURCE_TYPES["repositories"].required_scope)
+    metadata = _materialization(result, "repositories")
+    assert metadata["status"] == "not_collected"
+    assert metadata["missing_scope"] == RESOURCE_TYPES["repositories"].required_scope
+    assert harness.runs(organization)["projects"][0] == "collected"
+
+
+def test_a_failure_half_way_leaves_the_partition_unchanged(harness: Harness) -> None:
+    types = ["projects", "repositories", "branches"]
+    with ExitStack() as stack:
+        sim = stack.enter_context(run_simulator(preset="demo", organization="halfway"))
+        organization = harness.connect(sim)
+        assert harness.materialize(organization, types).success
+        before = {name: harness.rows(name, organization) for name in types}
+
+        def stop_service_after_projects(event: progress.TypeProgress) -> None:
+            if event.resource_type == "projects":
+                stack.close()
+
+        with progress.listening(stop_service_after_projects):
+            result = harness.materialize(organization, types, retry_budget_s=0.5)
+
+    assert not result.success
+    assert harness.runs(organization)["repositories"][0] == "failed"
+    assert harness.rows("repositories", organization) == before["repositories"]
+    assert harness.rows("branches", organization) == before["branches"]
+
+
+def test_a_throttled_sync_still_completes(harness: Harness) -> None:
+    limits = {"limit": 10, "window_s": 2, "cost": 1, "delay_per_tstu_s": 0.02, "max_delay_s": 0.3}
+    with run_simulator(preset="demo", organization="throttled", rate_limit=True, rate_limit_config=limits) as sim:
+        organization = harness.connect(sim)
+        result = harness.materialize(organization, ["projects", "repositories", "branches"], retry_budget_s=60)
+        throttled = sim.stats().get("throttled")
+
+    assert result.success
+    assert throttled
+    assert harness.runs(organization)["branches"][0] == "collected"
+    assert harness.query("select count(*) from azure_devops.branches")[0][0] > 0
+
+
+def test_two_organizations_side_by_side(harness: Harness, demo_sim: Any) -> None:
+    with run_simulator(preset="demo", organization="fabrikam", seed=11) as other:
+        first = harness.connect(demo_sim)
+        second = harness.connect(other)
+        assert harness.materialize(first, ["projects", "repositories"]).success
+        assert harness.materialize(second, ["projects", "repositories"]).success
+        second_rows = harness.rows("repositories", second)
+
+        assert harness.materialize(first, ["projects", "repositories"]).success
+
+    counts = dict(harness.query("select organization, count(*) from azure_devops.repositories group by all"))
+    assert set(counts) == {first, second}
+    assert all(count > 0 for count in counts.values())
+    assert harness.rows("repositories", second) == second_rows
+
+
+def test_audit_log_is_appended_incrementally(harness: Harness, demo_sim: Any) -> None:
+    organization = harness.connect(demo_sim)
+    assert harness.materialize(organization, ["audit_log"]).success
+    first = harness.query("select count(*), count(distinct resource_id) from azure_devops.audit_log")[0]
+
+    assert harness.materialize(organization, ["audit_log"]).success
+    second = harness.query("select count(*), count(distinct resource_id) from azure_devops.audit_log")[0]
+
+    assert first[0] > 0
+    assert second == first  # nothing new happened: nothing duplicated, nothing lost
+
+
+def test_assets_carry_catalog_metadata() -> None:
+    from resmo_pipeline_tests.test_inventory.conftest import TEST_ASSETS
+
+    by_key = {next(iter(asset.keys)): asset for asset in TEST_ASSETS}
+    assert set(by_key) == {asset_key(name) for name in RESOURCE_TYPES}
+    for name, resource_type in RESOURCE_TYPES.items():
+        spec = next(iter(by_key[asset_key(name)].specs))
+        assert spec.group_name == resource_type.area
+        assert spec.description == resource_type.description
+        assert spec.partitions_def is not None and spec.partitions_def.name == "organizations"
+        assert spec.metadata["partition_expr"] == "organization"
+        columns = [column.name for column in spec.metadata["dagster/column_schema"].columns]
+        assert columns == list(resource_type.column_types)
+        assert {asset_key(parent) for parent in resource_type.parents} <= {dep.asset_key for dep in spec.deps}
+        assert set(spec.kinds) == {"azure_devops", "duckdb"}
