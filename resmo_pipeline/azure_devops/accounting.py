@@ -21,6 +21,7 @@ class EndpointStats:
     throttled_s: float = 0.0
     bytes: int = 0
     totals_mismatches: int = 0
+    request_s: float = 0.0  # time spent waiting for answers (sum over requests, so parallel calls add up)
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class ClientStats:
     errors: int = 0
     throttled_s: float = 0.0
     bytes: int = 0
+    request_s: float = 0.0
     per_endpoint: dict[str, EndpointStats] = field(default_factory=dict)
     totals_mismatches: list[TotalsMismatch] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
@@ -52,7 +54,7 @@ class ClientStats:
             stats = self.per_endpoint[endpoint] = EndpointStats()
         return stats
 
-    def record_request(self, endpoint: str, nbytes: int, *, failed: bool = False) -> None:
+    def record_request(self, endpoint: str, nbytes: int, seconds: float, *, failed: bool = False) -> None:
         """One HTTP exchange (a retry counts as a request too); `failed` = it will be retried or raised."""
         with self._lock:
             per = self._endpoint(endpoint)
@@ -60,6 +62,8 @@ class ClientStats:
             per.requests += 1
             self.bytes += nbytes
             per.bytes += nbytes
+            self.request_s += seconds
+            per.request_s += seconds
             if failed:
                 self.errors += 1
                 per.errors += 1
@@ -93,9 +97,11 @@ class ClientStats:
                 "errors": self.errors,
                 "throttled_s": round(self.throttled_s, 3),
                 "bytes": self.bytes,
+                "request_s": round(self.request_s, 3),
                 "totals_mismatches": [asdict(m) for m in self.totals_mismatches],
                 "per_endpoint": {
-                    name: {**asdict(stats), "throttled_s": round(stats.throttled_s, 3)}
+                    name: {**asdict(stats), "throttled_s": round(stats.throttled_s, 3),
+                           "request_s": round(stats.request_s, 3)}
                     for name, stats in sorted(self.per_endpoint.items())
                 },
             }

@@ -300,14 +300,15 @@ class AzureDevOpsClient:
                 except _TRANSIENT_EXCEPTIONS as exc:
                     response, content = None, b""
                     failure = RetryBudgetExceededError(f"{type(exc).__name__}: {exc}", url=url, method=method)
-            elapsed_ms = (time.monotonic() - sent) * 1000
+            elapsed_s = time.monotonic() - sent
+            elapsed_ms = elapsed_s * 1000
             if response is None:
-                self.stats.record_request(name, 0, failed=True)
+                self.stats.record_request(name, 0, elapsed_s, failed=True)
                 logger.debug("%s %s -> %s in %.0f ms", method, redact_url(url), failure, elapsed_ms)
             else:
                 status = response.status_code
                 transient = status == 429 or status >= 500
-                self.stats.record_request(name, len(content), failed=transient)
+                self.stats.record_request(name, len(content), elapsed_s, failed=transient)
                 logger.debug("%s %s -> %d in %.0f ms", method, redact_url(response.url), status, elapsed_ms)
                 self._observe_rate_limits(name, response)
                 if not transient:
