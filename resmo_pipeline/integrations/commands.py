@@ -20,6 +20,7 @@ from resmo_pipeline.integrations.credentials import (
 )
 from resmo_pipeline.integrations.discovery import discover_organizations
 from resmo_pipeline.integrations.registry import AUTH_METHODS, Integration, IntegrationError, Registry
+from resmo_pipeline.warehouse.access import WarehouseError
 
 # The device-code sign-in used for discovery is cached under this name and copied to each organization it adds,
 # so the person signs in once; "_" is not allowed in organization names, so it never collides with one.
@@ -56,6 +57,11 @@ def _add_connection_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _integration(name: str, args: argparse.Namespace, auth: str) -> Integration:
+    """The settings the options describe; file paths made absolute, since syncs may run from elsewhere."""
+    certificate = getattr(args, "certificate", None)
+    secret_env = getattr(args, "client_secret_env", None)
+    if auth == "service-principal" and not certificate:
+        secret_env = secret_env or DEFAULT_CLIENT_SECRET_ENV
     return Integration(
         name=name,
         auth=auth,
@@ -63,12 +69,10 @@ def _integration(name: str, args: argparse.Namespace, auth: str) -> Integration:
         pat_env=(args.pat_env or DEFAULT_PAT_ENV) if auth == "pat" else None,
         tenant_id=args.tenant_id,
         client_id=args.client_id,
-        client_secret_env=getattr(args, "client_secret_env", None)
-        or (DEFAULT_CLIENT_SECRET_ENV if auth == "service-principal" and not getattr(args, "certificate", None)
-            else None),
-        certificate_path=getattr(args, "certificate", None),
+        client_secret_env=secret_env,
+        certificate_path=str(Path(certificate).resolve()) if certificate else None,
         authority_host=args.authority_host,
-        ca_file=args.ca_file,
+        ca_file=str(Path(args.ca_file).resolve()) if args.ca_file else None,
         interval_s=args.interval,
     )
 
@@ -179,7 +183,7 @@ def _handled(handler: Any) -> Any:
     def run(args: argparse.Namespace) -> int:
         try:
             return handler(args)
-        except IntegrationError as exc:
+        except (IntegrationError, WarehouseError) as exc:
             _stderr(f"error: {exc}")
             return 1
 

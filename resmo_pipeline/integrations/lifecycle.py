@@ -134,16 +134,19 @@ def revoke_instructions(integration: Integration) -> list[str]:
 
 
 def delete_integration(name: str, registry: Registry | None = None) -> DeleteReport:
-    """Forget an organization: partition, warehouse rows (every table), token cache and registry entry."""
+    """Forget an organization: warehouse rows (every table), partition, token cache and registry entry.
+
+    The rows go first: it is the step that can fail (a sync holding the warehouse), and then nothing else changed.
+    """
     registry = registry or Registry()
     integration = registry.get(name)
-    with get_instance() as instance:
-        if instance.has_dynamic_partition(ORGANIZATIONS_PARTITION, integration.name):
-            instance.delete_dynamic_partition(ORGANIZATIONS_PARTITION, integration.name)
     rows_purged = 0
     if settings.warehouse_path().exists():
         with write_connection(settings.warehouse_path()) as conn:
             rows_purged = sum(purge_organization(conn, integration.name).values())
+    with get_instance() as instance:
+        if instance.has_dynamic_partition(ORGANIZATIONS_PARTITION, integration.name):
+            instance.delete_dynamic_partition(ORGANIZATIONS_PARTITION, integration.name)
     cache = token_cache_path(integration.name)
     cache_existed = cache.exists()
     cache.unlink(missing_ok=True)

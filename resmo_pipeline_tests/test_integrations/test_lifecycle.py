@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import stat
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -190,3 +191,36 @@ def test_discover_with_an_organization_pat_explains_the_all_organizations_need(
                  "--base-url", simulator.base_url])
     assert code == 1
     assert "All accessible organizations" in capsys.readouterr().err
+
+
+def test_add_with_a_managed_identity(
+    simulator: Any, resmo_home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("IDENTITY_ENDPOINT", simulator.entra.identity_endpoint)
+    monkeypatch.setenv("IDENTITY_HEADER", simulator.entra.identity_header)
+    code = main(["integrations", "add", simulator.organization, "--auth", "managed-identity",
+                 "--base-url", simulator.base_url])
+    output = capsys.readouterr()
+    assert code == 0, output.err
+    assert Registry().get(simulator.organization).auth == "managed-identity"
+    assert _files_containing(resmo_home, simulator.entra.identity_header) == []
+
+
+def test_device_code_sign_in_is_cached_per_organization_and_deleted_with_it(
+    simulator: Any, resmo_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    entra = simulator.entra
+    org = simulator.organization.lower()
+    code = main(["integrations", "add", org, "--auth", "device-code", "--tenant-id", entra.tenant_id,
+                 "--client-id", entra.client_id, "--authority-host", _authority_host(simulator),
+                 "--ca-file", str(entra.ca_file), "--base-url", simulator.base_url])
+    output = capsys.readouterr()
+    assert code == 0, output.err
+    assert "enter the code" in output.err
+    cache = token_cache_path(org)
+    assert cache.exists() and stat.S_IMODE(cache.stat().st_mode) == 0o600
+
+    assert main(["integrations", "delete", org, "--yes"]) == 0
+    assert "token cache removed" in capsys.readouterr().out
+    assert not cache.exists()
+    assert _partitions() == [] and Registry().list() == []
