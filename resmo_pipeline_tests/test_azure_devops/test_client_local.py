@@ -6,7 +6,11 @@ import base64
 import codecs
 import json
 import logging
+import stat
 import threading
+import time
+from email.utils import formatdate
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +19,7 @@ from resmo_pipeline.azure_devops import (
     AzureDevOpsClient,
     AzureDevOpsError,
     BadRequestError,
+    DeviceCodeCredential,
     Endpoint,
     NotFoundError,
     Paging,
@@ -25,6 +30,7 @@ from resmo_pipeline.azure_devops import (
     ServerError,
     ThrottledError,
 )
+from resmo_pipeline.azure_devops.errors import redact_url
 from resmo_pipeline.azure_devops.hosts import build_url
 from resmo_pipeline_tests.test_azure_devops.conftest import Reply, ScriptedServer, Seen
 
@@ -388,3 +394,25 @@ def test_tokens_that_keep_expiring_end_in_paging_error(server: ScriptedServer) -
     with make_client(server) as client, pytest.raises(PagingError, match="expired 4 times"):
         client.list(endpoint("_apis/projects", Paging.HEADER_TOKEN))
     assert len(server.seen) == 8
+
+
+def test_reported_urls_drop_user_info_and_secret_parameters() -> None:
+    url = "https://user:pw@dev.azure.com/contoso/_apis/x?api-version=7.1&continuationToken=abc&sig=S3CR3T&code=C0DE"
+    assert redact_url(url) == "https://dev.azure.com/contoso/_apis/x?api-version=7.1&continuationToken=abc"
+
+
+def test_retry_after_as_an_http_date_is_honoured(server: ScriptedServer) -> None:
+    soon = formatdate(time.time() + 1.5, usegmt=True)
+    server.on(PREFIX + "_apis/projects", lambda seen: Reply({"count": 0, "value": []}) if seen.call > 1 else
+              Reply(error_body("blocked", "RequestBlockedException"), status=429, headers=[("Retry-After", soon)]))
+    with make_client(server) as client:
+        assert client.list(endpoint("_apis/projects")) == []
+        # HTTP dates have whole seconds: the wait is between 0.5 and 1.5 s, and it is counted as throttling.
+        assert 0.4 < client.stats.throttled_s <= 1.5
+
+
+def test_device_code_cache_lives_under_resmo_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RESMO_HOME", str(tmp_path))
+    credential = DeviceCodeCredential("tenant", "client")
+    assert credential.cache_path.parent == tmp_path / "tokens"
+    assert stat.S_IMODE(credential.cache_path.parent.stat().st_mode) == 0o700
