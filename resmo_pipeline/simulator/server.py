@@ -212,6 +212,8 @@ class SimulatorApp:
         self.current_faults.local.faults = request_faults
         try:
             response = route.handler(request)
+            if not isinstance(response, SimResponse):
+                raise TypeError(f"handler returned {type(response).__name__}, not SimResponse")
         except Exception:
             logger.exception("simulated endpoint %s failed", key)
             response = fault_response(SERVER_ERROR)
@@ -411,8 +413,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         app = self.server.app
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            self.send_error(400, "Bad Content-Length")
+            return
+        body = self.rfile.read(length) if length > 0 else b""
         outcome = app.handle(self.command, self.path, self.headers, body)
         if outcome.response is DROPPED:
             app.accounting.record(outcome.route_key, 0, len(body), 0)  # only service routes drop

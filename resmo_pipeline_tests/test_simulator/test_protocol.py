@@ -46,6 +46,7 @@ ROUTES = [
     Route("GET", "dev.azure.com", "_apis/projects", echo, scope="vso.project"),
     Route("GET", "vssps.dev.azure.com", "_apis/graph/users", echo, scope="vso.graph", preview_only=True),
     Route("GET", "dev.azure.com", "_apis/broken", explode, scope=""),
+    Route("GET", "dev.azure.com", "_apis/nothing", lambda request: None, scope=""),  # type: ignore[arg-type,return-value]
 ]
 
 
@@ -236,8 +237,9 @@ def test_org_scoped_pat_is_refused_on_the_organization_less_host(sim: Simulator,
     assert http.get(target, auth=("", sim.pat)).status_code == 200
 
 
-def test_failing_endpoint_answers_500_with_error_body(sim: Simulator, http: requests.Session) -> None:
-    response = http.get(url(sim, "dev.azure.com", "_apis/broken"), auth=("", sim.pat))
+@pytest.mark.parametrize("path", ["_apis/broken", "_apis/nothing"])
+def test_failing_endpoint_answers_500_with_error_body(sim: Simulator, http: requests.Session, path: str) -> None:
+    response = http.get(url(sim, "dev.azure.com", path), auth=("", sim.pat))
     assert response.status_code == 500
     assert set(response.json()) == ERROR_KEYS
 
