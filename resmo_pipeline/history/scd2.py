@@ -16,6 +16,7 @@ fraction of a second.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -111,21 +112,25 @@ def record_snapshot(
         "ignore": list(ignore_fields),
         "detected_at": as_utc_naive(detected_at),
     }
-
+    # Fast fingerprint of the payload as received, ignored keys removed. A differing fingerprint only makes a
+    # candidate: the exact, key-order-insensitive comparison below runs on the (few) candidates alone.
+    ignore_patch = json.dumps(dict.fromkeys(ignore_fields))
+    payload = (
+        f"CASE WHEN json_type({raw_sql}) = 'OBJECT' THEN json_merge_patch({raw_sql}, '{_sql_string(ignore_patch)}') "
+        f"ELSE {raw_sql} END"
+        if ignore_fields
+        else raw_sql
+    )
     conn.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _scd2_current AS
         SELECT organization, resource_id, {typed_sql}{raw_sql} AS raw,
-               md5(coalesce(
-                   to_json(list_sort(list_filter(map_entries({_raw_map(raw_sql)}),
-                                                 lambda e: NOT list_contains($ignore, e.key)))),
-                   CAST({raw_sql} AS VARCHAR),
-                   {typed_json})) AS row_hash
+               md5(coalesce(CAST({payload} AS VARCHAR), {typed_json})) AS row_hash
         FROM {qualified_name(CURRENT_SCHEMA, resource_type)}
         WHERE organization = $organization
         QUALIFY row_number() OVER (PARTITION BY resource_id ORDER BY row_hash) = 1
         """,
-        {"organization": organization, "ignore": parameters["ignore"]},
+        {"organization": organization},
     )
     conn.execute(
         f"""
@@ -140,19 +145,76 @@ def record_snapshot(
                CASE WHEN c.resource_id IS NULL THEN {name_sql.format(alias="o")}
                     ELSE {name_sql.format(alias="c")} END AS resource_name,
                o.raw AS old_raw,
-               c.raw AS new_raw
+               c.raw AS new_raw,
+               c.row_hash AS new_hash,
+               NULL::JSON AS changed_fields
         FROM _scd2_current c FULL OUTER JOIN open_rows o ON c.resource_id = o.resource_id
         WHERE (c.resource_id IS NOT NULL AND (o.resource_id IS NULL OR o.is_deleted OR c.row_hash <> o.row_hash))
            OR (c.resource_id IS NULL AND NOT o.is_deleted)
         """,
         {"organization": organization},
     )
+    _compare_fields(conn, history_table, parameters)
     events = conn.execute("SELECT count(*) FROM _scd2_diff").fetchall()[0][0]
     if events:
         _apply_changes(conn, history_table, typed_sql, resource_type, run_id, parameters)
     conn.execute("DROP TABLE IF EXISTS _scd2_current")
     conn.execute("DROP TABLE IF EXISTS _scd2_diff")
     return int(events)
+
+
+def _sql_string(value: str) -> str:
+    return value.replace("'", "''")
+
+
+def _compare_fields(conn: duckdb.DuckDBPyConnection, history_table: str, parameters: dict[str, object]) -> None:
+    """Fill ``changed_fields`` of modified candidates; drop those where no top-level field really changed.
+
+    A candidate without a real change (e.g. only the key order differs) keeps its version; its fingerprint is
+    refreshed so it is not a candidate again.
+    """
+    conn.execute(
+        f"""
+        UPDATE _scd2_diff SET changed_fields = changed.changed_fields
+        FROM (
+            WITH modified AS (
+                SELECT resource_id, {_raw_map("old_raw")} AS before_map, {_raw_map("new_raw")} AS after_map
+                FROM _scd2_diff WHERE change_type = 'modified'
+            ),
+            fields AS (
+                SELECT resource_id, before_map, after_map,
+                       unnest(list_distinct(list_concat(coalesce(map_keys(before_map), []),
+                                                        coalesce(map_keys(after_map), [])))) AS field
+                FROM modified
+            )
+            SELECT m.resource_id,
+                   coalesce(to_json(list({{'field': f.field, 'before': f.before_map[f.field],
+                                           'after': f.after_map[f.field]}} ORDER BY f.field)
+                                    FILTER (f.field IS NOT NULL)), '[]') AS changed_fields
+            FROM modified m LEFT JOIN fields f
+              ON f.resource_id = m.resource_id
+             AND NOT list_contains($ignore, f.field)
+             AND f.before_map[f.field] IS DISTINCT FROM f.after_map[f.field]
+            GROUP BY m.resource_id
+        ) AS changed
+        WHERE _scd2_diff.resource_id = changed.resource_id
+        """,
+        {"ignore": parameters["ignore"]},
+    )
+    conn.execute(
+        f"""
+        UPDATE {history_table} AS h SET row_hash = d.new_hash
+        FROM _scd2_diff d
+        WHERE h.organization = $organization AND h.valid_to IS NULL AND h.resource_id = d.resource_id
+          AND d.change_type = 'modified' AND d.changed_fields = '[]'
+          AND d.old_raw IS NOT NULL AND d.new_raw IS NOT NULL
+        """,
+        {"organization": parameters["organization"]},
+    )
+    conn.execute(
+        "DELETE FROM _scd2_diff WHERE change_type = 'modified' AND changed_fields = '[]'"
+        " AND old_raw IS NOT NULL AND new_raw IS NOT NULL"
+    )
 
 
 def _apply_changes(
@@ -167,26 +229,8 @@ def _apply_changes(
     organization = parameters["organization"]
     detected_at = parameters["detected_at"]
     conn.execute(
-        f"""
+        """
         INSERT INTO history.changes BY NAME
-        WITH modified AS (
-            SELECT resource_id, {_raw_map("old_raw")} AS before_map, {_raw_map("new_raw")} AS after_map
-            FROM _scd2_diff WHERE change_type = 'modified'
-        ),
-        fields AS (
-            SELECT resource_id, before_map, after_map,
-                   unnest(list_distinct(list_concat(coalesce(map_keys(before_map), []),
-                                                    coalesce(map_keys(after_map), [])))) AS field
-            FROM modified
-        ),
-        changed AS (
-            SELECT resource_id,
-                   to_json(list({{'field': field, 'before': before_map[field], 'after': after_map[field]}}
-                                ORDER BY field)) AS changed_fields
-            FROM fields
-            WHERE NOT list_contains($ignore, field) AND before_map[field] IS DISTINCT FROM after_map[field]
-            GROUP BY resource_id
-        )
         SELECT CAST(uuid() AS VARCHAR) AS event_id,
                (SELECT coalesce(max(event_seq), 0) FROM history.changes)
                    + row_number() OVER (ORDER BY d.change_type, d.resource_id) AS event_seq,
@@ -195,12 +239,12 @@ def _apply_changes(
                d.resource_id,
                d.resource_name,
                d.change_type,
-               CASE WHEN d.change_type = 'modified' THEN coalesce(c.changed_fields, '[]') END AS changed_fields,
+               d.changed_fields,
                $detected_at AS detected_at,
                $run_id AS run_id
-        FROM _scd2_diff d LEFT JOIN changed c USING (resource_id)
+        FROM _scd2_diff d
         """,
-        {**parameters, "resource_type": resource_type, "run_id": run_id},
+        {"organization": organization, "detected_at": detected_at, "resource_type": resource_type, "run_id": run_id},
     )
     conn.execute(
         f"""
