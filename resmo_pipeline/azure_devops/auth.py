@@ -35,7 +35,11 @@ REFRESH_MARGIN_S = 300.0
 
 
 class Credential(Protocol):
-    """Anything that yields an `Authorization` header value; called from many threads at once."""
+    """Anything that yields an `Authorization` header value; called from many threads at once.
+
+    Token credentials also have `invalidate()`: the client calls it once when the service answers 401, so a
+    revoked or early-expired token is replaced instead of failing the sync.
+    """
 
     def authorization(self) -> str:
         """The header value for the next request, e.g. `Basic ...` or `Bearer ...`."""
@@ -113,6 +117,18 @@ class _BearerCredential:
     def _acquire(self) -> dict:
         raise NotImplementedError
 
+    def _msal_cache(self) -> msal.TokenCache | None:
+        return None
+
+    def invalidate(self) -> None:
+        """Forget the current access token (the service refused it); the next request fetches a new one."""
+        with self._lock:
+            self._token = None
+            cache = self._msal_cache()
+            if cache is not None:
+                for entry in list(cache.search(msal.TokenCache.CredentialType.ACCESS_TOKEN)):
+                    cache.remove_at(entry)
+
     def authorization(self) -> str:
         """`Bearer <token>`, fetching a new token when the current one is close to expiry."""
         token = self._token
@@ -182,6 +198,9 @@ class ServicePrincipalCredential(_BearerCredential):
             )
         return self._app.acquire_token_for_client(scopes=[AZURE_DEVOPS_SCOPE])
 
+    def _msal_cache(self) -> msal.TokenCache | None:
+        return self._app.token_cache if self._app is not None else None
+
     def __repr__(self) -> str:
         method = "certificate" if self.certificate_path else "client_secret"
         return (f"ServicePrincipalCredential(tenant_id={self.tenant_id!r}, client_id={self.client_id!r}, "
@@ -248,6 +267,10 @@ class ManagedIdentityCredential(_BearerCredential):
                 session.trust_env = False
             self._client = msal.ManagedIdentityClient(self._identity(), http_client=session)
         return self._client.acquire_token_for_client(resource=AZURE_DEVOPS_RESOURCE)
+
+    def _msal_cache(self) -> msal.TokenCache | None:
+        # ManagedIdentityClient keeps its cache private; it is the one handed to it (or its own default).
+        return getattr(self._client, "_token_cache", None)
 
     def __repr__(self) -> str:
         kind = "user-assigned" if (self.client_id or self.object_id or self.resource_id) else "system-assigned"
@@ -324,6 +347,9 @@ class DeviceCodeCredential(_BearerCredential):
             result = self._app.acquire_token_by_device_flow(flow)
         self._save_cache()
         return result
+
+    def _msal_cache(self) -> msal.TokenCache | None:
+        return self._cache
 
     def _save_cache(self) -> None:
         if not self._cache.has_state_changed:

@@ -285,6 +285,7 @@ class AzureDevOpsClient:
         name = endpoint.path
         started = time.monotonic()
         attempts = 0
+        token_renewed = False
         while True:
             self._pacer.wait()
             attempts += 1
@@ -311,6 +312,13 @@ class AzureDevOpsClient:
                 self.stats.record_request(name, len(content), elapsed_s, failed=transient)
                 logger.debug("%s %s -> %d in %.0f ms", method, redact_url(response.url), status, elapsed_ms)
                 self._observe_rate_limits(name, response)
+                invalidate = getattr(self.credential, "invalidate", None)
+                if status == 401 and invalidate is not None and not token_renewed:
+                    # A bearer token can be revoked or expire early: fetch a new one once, then believe the 401.
+                    token_renewed = True
+                    invalidate()
+                    self.stats.record_retry(name)
+                    continue
                 if not transient:
                     return self._page(endpoint, method, response, content)
                 message, type_key = _service_error(content, response)

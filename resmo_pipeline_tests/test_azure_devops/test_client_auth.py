@@ -148,6 +148,17 @@ def test_token_is_refreshed_before_it_expires() -> None:
         assert credential.authorization() != first
 
 
+def test_a_revoked_token_is_replaced_once(sim: Simulator) -> None:
+    credential = sp_secret(sim)
+    assert len(read_projects(client_for(sim, credential))) == len(PROJECTS)
+    first = credential.authorization()
+    sim.expire_tokens()
+    client = client_for(sim, credential)
+    assert len(read_projects(client)) == len(PROJECTS)
+    assert credential.authorization() != first
+    assert client.stats.retries == 1
+
+
 def test_managed_identity_through_identity_endpoint(sim: Simulator, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("IDENTITY_ENDPOINT", sim.entra.identity_endpoint)
     monkeypatch.setenv("IDENTITY_HEADER", sim.entra.identity_header)
