@@ -34,7 +34,7 @@ def write_inventory(
     """
     statuses = statuses or {}
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    with write_connection(path) as conn:
+    with write_connection(path, publish_after_s=None) as conn:
         for name, result in results.items():
             status, scope = statuses.get(name, ("collected", None))
             ensure_table(conn, "azure_devops", name, result.column_types)

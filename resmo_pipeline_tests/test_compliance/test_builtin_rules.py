@@ -25,7 +25,7 @@ BUILTIN = load_rules(builtin=True, extra_dir=None)
 def demo_results(tmp_path_factory: pytest.TempPathFactory, demo_warehouse_template: Path) -> dict[str, RuleResult]:
     path = tmp_path_factory.mktemp("builtin") / "warehouse.duckdb"
     shutil.copy(demo_warehouse_template, path)
-    with write_connection(path) as conn:
+    with write_connection(path, publish_after_s=None) as conn:
         results = evaluate(conn, BUILTIN.rules, ORGANIZATION, ParameterConfig(), "run-1", suppressions=())
     return {result.rule_id: result for result in results}
 

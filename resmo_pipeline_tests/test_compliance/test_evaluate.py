@@ -26,7 +26,7 @@ T0 = dt.datetime(2026, 11, 1, 12, 0)
 def run(path: Path, rule_ids: list[str], now: dt.datetime = T0, params: ParameterConfig | None = None,
         suppressions: tuple = (), organization: str = ORGANIZATION):
     rules = [RULES.get(rule_id) for rule_id in rule_ids]
-    with write_connection(path) as conn:
+    with write_connection(path, publish_after_s=None) as conn:
         results = evaluate(conn, rules, organization, params or ParameterConfig(), f"run-{now:%H%M%S}",
                            suppressions=suppressions, now=now)
     return {result.rule_id: result for result in results}
@@ -110,7 +110,7 @@ def test_rule_is_not_evaluable_when_a_required_table_was_not_collected(
 
 def test_rule_is_not_evaluable_when_a_table_was_never_collected(tmp_path: Path) -> None:
     path = tmp_path / "empty.duckdb"
-    with write_connection(path) as conn:
+    with write_connection(path, publish_after_s=None) as conn:
         conn.execute("SELECT 1").fetchall()
     result = run(path, ["users.inactive"])["users.inactive"]
     assert result.status is RuleStatus.NOT_EVALUABLE
@@ -136,7 +136,7 @@ def test_a_failing_rule_is_an_error_and_the_others_go_on(tmp_path: Path, demo_wa
     custom = load_rule_files([rule_file], source="custom")
     assert custom.errors == ()  # valid on an empty warehouse; it fails only on data
     rules = [*custom.rules, RULES.get("sc.classic_azure")]
-    with write_connection(demo_warehouse) as conn:
+    with write_connection(demo_warehouse, publish_after_s=None) as conn:
         results = {r.rule_id: r for r in evaluate(conn, rules, ORGANIZATION, ParameterConfig(), "r", suppressions=())}
     assert results["custom.bad_cast"].status is RuleStatus.ERROR
     assert "Conversion Error" in results["custom.bad_cast"].reason
@@ -152,14 +152,14 @@ def test_first_seen_resolved_and_reopened_across_three_evaluations(demo_warehous
     assert names(first) == {"legacy-azure-secret"}
 
     # Fixed: the connection no longer grants all pipelines; another one starts to.
-    with write_connection(demo_warehouse) as conn:
+    with write_connection(demo_warehouse, publish_after_s=None) as conn:
         conn.execute("UPDATE azure_devops.pipeline_permissions SET all_pipelines_authorized ="
                      " (resource_name = 'prod-azure-wif') WHERE resource_type = 'endpoint'")
     second = run(demo_warehouse, [rule], now=T0 + dt.timedelta(days=1))[rule]
     assert names(second) == {"prod-azure-wif"}
 
     # Regression: the first connection is open again.
-    with write_connection(demo_warehouse) as conn:
+    with write_connection(demo_warehouse, publish_after_s=None) as conn:
         conn.execute("UPDATE azure_devops.pipeline_permissions SET all_pipelines_authorized = TRUE"
                      " WHERE resource_type = 'endpoint' AND resource_name = 'legacy-azure-secret'")
     third = run(demo_warehouse, [rule], now=T0 + dt.timedelta(days=2))[rule]
@@ -179,7 +179,7 @@ def test_first_seen_resolved_and_reopened_across_three_evaluations(demo_warehous
 def test_fixed_finding_is_resolved_and_rule_passes(demo_warehouse: Path) -> None:
     rule = "sc.classic_azure"
     run(demo_warehouse, [rule], now=T0)
-    with write_connection(demo_warehouse) as conn:
+    with write_connection(demo_warehouse, publish_after_s=None) as conn:
         conn.execute("DELETE FROM azure_devops.service_connections WHERE type = 'azure'")
     result = run(demo_warehouse, [rule], now=T0 + dt.timedelta(hours=3))[rule]
     assert result.status is RuleStatus.PASSED and result.violations == 0
@@ -192,7 +192,7 @@ def test_findings_of_other_organizations_are_left_alone(
 ) -> None:
     write_inventory(demo_warehouse, demo_collection, organization="fabrikam")
     run(demo_warehouse, ["sc.classic_azure"], organization="fabrikam")
-    with write_connection(demo_warehouse) as conn:
+    with write_connection(demo_warehouse, publish_after_s=None) as conn:
         conn.execute("DELETE FROM azure_devops.service_connections WHERE organization = 'contoso'")
     run(demo_warehouse, ["sc.classic_azure"], now=T0 + dt.timedelta(hours=1))
     assert query(demo_warehouse, "SELECT organization, status FROM compliance.findings ORDER BY 1") == [
