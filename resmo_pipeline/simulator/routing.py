@@ -53,10 +53,10 @@ class SimRequest:
     path: str  # the path after host (and organization), e.g. "MyProject/_apis/git/repositories"
     path_params: dict[str, str]  # values captured by the route pattern, e.g. {"project": "MyProject"}
     query: dict[str, str]  # query parameters; keys as sent (use `param` for case-insensitive lookup)
-    headers: Mapping[str, str]
+    headers: Mapping[str, str] = field(repr=False)  # carries the caller's credentials: never printed
     body: Any  # parsed JSON body, or None
     identity: dict[str, Any]  # the authenticated identity (id, descriptor, displayName, kind, scopes)
-    state: Any  # the simulator's data model (the organization being served)
+    state: Any = field(repr=False)  # the simulator's data model (the organization being served)
     # Paging code asks `faults.should_expire_token()` when a continuation token was sent and, if True, answers
     # `expired_token()` instead of the page.
     faults: FaultHooks = field(default_factory=NoFaults)

@@ -46,6 +46,7 @@ ROUTES = [
     Route("GET", "dev.azure.com", "_apis/projects", echo, scope="vso.project"),
     Route("GET", "vssps.dev.azure.com", "_apis/graph/users", echo, scope="vso.graph", preview_only=True),
     Route("GET", "dev.azure.com", "_apis/broken", explode, scope=""),
+    Route("GET", "dev.azure.com", "_apis/repr", lambda request: json_response({"repr": repr(request)}), scope=""),
     Route("GET", "dev.azure.com", "_apis/nothing", lambda request: None, scope=""),  # type: ignore[arg-type,return-value]
 ]
 
@@ -264,8 +265,10 @@ def test_accounting_counts_requests_per_route_and_resets(sim: Simulator, http: r
     assert sim.stats()["requests"] == 0
 
 
-def test_credentials_never_appear_in_reprs(sim: Simulator) -> None:
-    text = repr(sim) + repr(sim.entra)
+def test_credentials_never_appear_in_reprs(sim: Simulator, http: requests.Session) -> None:
+    request_repr = http.get(url(sim, "dev.azure.com", "_apis/repr"), auth=("", sim.pat)).json()["repr"]
+    assert "dev.azure.com" in request_repr
+    text = repr(sim) + repr(sim.entra) + request_repr + repr(sim._app.pats)
     assert sim.pat not in text
     assert sim.entra.client_secret not in text
     assert sim.entra.identity_header not in text
