@@ -327,6 +327,7 @@ def apply_change(state: OrgState, body: dict[str, Any]) -> dict[str, Any]:
     with state.lock:
         actor = _actor(state, body)
         result, audit = ACTIONS[action](state, body)
+        state.revision += 1
         entry = audit_entry(state, audit.action_id, audit.area, audit.category, audit.details, actor=actor,
                             project=audit.project, data=audit.data, when=_now())
         entry["correlationId"] = entry["activityId"] = str(uuid.uuid4())

@@ -168,8 +168,9 @@ REPO_WORDS = ["api", "web", "worker", "infra", "docs", "sdk", "cli", "gateway", 
 
 def iso(moment: datetime) -> str:
     """A timestamp as the service writes it: 7 fractional digits and `Z`."""
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond:06d}0Z"
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    return moment.replace(tzinfo=None).isoformat(timespec="microseconds") + "0Z"
 
 
 def b64(text: str) -> str:
@@ -230,7 +231,9 @@ class OrgState:
     extensions: list[dict[str, Any]] = field(default_factory=list)
     org_policies: dict[str, bool] = field(default_factory=dict)
     org_pipeline_settings: dict[str, Any] = field(default_factory=lambda: dict(PROD_PIPELINE_SETTINGS_SECURE))
-    faults: Any = None  # set by the server: `faults.should_expire_token()` decides if a continuation token expired
+    faults: Any = None  # the server's fault hooks (paging reads them from SimRequest.faults)
+    revision: int = 0  # bumped by every admin change; part of the paging cache keys
+    page_cache: dict[Any, Any] = field(default_factory=dict, repr=False)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     next_ids: dict[str, int] = field(default_factory=dict)
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 import bisect
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 from resmo_pipeline.simulator.routing import SimRequest, SimResponse, error_response, expired_token, json_response
@@ -88,18 +88,40 @@ def _token(request: SimRequest) -> str | None:
     return token or None
 
 
-def keyset_page(items: Sequence[Item], key: KeyFn, after: Any, size: int) -> tuple[list[Item], Any]:
+Items = Sequence[Item] | Callable[[], Sequence[Item]]
+Cache = tuple[dict[Hashable, Any], Hashable]
+CACHE_LIMIT = 64
+
+
+def ordered(items: Items, key: KeyFn, cache: Cache | None) -> tuple[list[Item], list[Any]]:
+    """The items sorted by key, and their keys; reused from `cache` (store, cache key) when given.
+
+    The cache key must change whenever the data may have (routes put the state's revision in it), so a large
+    organization is filtered and sorted once per crawl instead of once per page.
+    """
+    if cache is not None and cache[1] in cache[0]:
+        return cache[0][cache[1]]
+    values = items() if callable(items) else items
+    unsorted_keys = [key(item) for item in values]
+    order = sorted(range(len(values)), key=unsorted_keys.__getitem__)
+    result = ([values[index] for index in order], [unsorted_keys[index] for index in order])
+    if cache is not None:
+        if len(cache[0]) >= CACHE_LIMIT:
+            cache[0].clear()
+        cache[0][cache[1]] = result
+    return result
+
+
+def keyset_page(items: Items, key: KeyFn, after: Any, size: int, cache: Cache | None = None
+                ) -> tuple[list[Item], Any]:
     """The `size` items whose key follows `after` (None = from the start), and the last key if more remain.
 
     Keys are strings, numbers or tuples of them (tokens decode JSON lists back to tuples), unique per item.
     """
-    unsorted_keys = [key(item) for item in items]
-    order = sorted(range(len(items)), key=unsorted_keys.__getitem__)
-    ordered = [items[index] for index in order]
-    keys = [unsorted_keys[index] for index in order]
+    values, keys = ordered(items, key, cache)
     start = 0 if after is None else bisect.bisect_right(keys, after)
-    page = ordered[start:start + size]
-    more = start + size < len(ordered)
+    page = values[start:start + size]
+    more = start + size < len(values)
     return page, (keys[start + size - 1] if more and page else None)
 
 
@@ -110,9 +132,9 @@ def collection(items: Sequence[Item], render: Render | None = None, headers: dic
     return json_response({"count": len(values), "value": values}, headers=headers)
 
 
-def header_token(request: SimRequest, items: Sequence[Item], key: KeyFn, *, render: Render | None = None,
+def header_token(request: SimRequest, items: Items, key: KeyFn, *, render: Render | None = None,
                  default_top: int | None, max_top: int | None = None, token_only_top: int | None = None,
-                 top_param: str | None = "$top") -> SimResponse:
+                 top_param: str | None = "$top", cache: Cache | None = None) -> SimResponse:
     """`{count, value}` with `x-ms-continuationtoken` when more remain (opaque keyset token).
 
     `default_top` None = everything when the caller sends no `$top`; `token_only_top` is the page size used
@@ -129,10 +151,10 @@ def header_token(request: SimRequest, items: Sequence[Item], key: KeyFn, *, rend
     if top is None or top <= 0:
         top = token_only_top if token and token_only_top else default_top
     if top is None:
-        top = max(len(items), 1)
+        top = max(len(ordered(items, key, cache)[0]), 1)
     if max_top is not None:
         top = min(top, max_top)
-    page, last = keyset_page(items, key, after, top)
+    page, last = keyset_page(items, key, after, top, cache)
     headers = {CONTINUATION_HEADER: encode_token(last)} if last is not None else {}
     return collection(page, render, headers)
 
@@ -159,11 +181,12 @@ def count_token(request: SimRequest, items: Sequence[Item], *, render: Render | 
     return collection(page, render, headers)
 
 
-def body_token(request: SimRequest, items: Sequence[Item], key: KeyFn, size: int) -> tuple[list[Item], str | None]:
+def body_token(request: SimRequest, items: Items, key: KeyFn, size: int, cache: Cache | None = None
+               ) -> tuple[list[Item], str | None]:
     """One page of a body-token endpoint and the next token (None on the last page); raises BadToken."""
     token = _token(request)
     after = decode_token(token) if token else None
-    page, last = keyset_page(items, key, after, size)
+    page, last = keyset_page(items, key, after, size, cache)
     return page, (encode_token(last) if last is not None else None)
 
 

@@ -71,9 +71,10 @@ def _scope_id(scope_descriptor: str) -> str | None:
 def _graph_list(kind: str) -> Handler:
     def handler(request: SimRequest) -> SimResponse:
         state = state_of(request)
-        return paging.header_token(request, _subjects(request, kind), key=lambda s: s["descriptor"],
+        cache_key = ("graph", kind, request.param("subjectTypes"), request.param("scopeDescriptor"), state.revision)
+        return paging.header_token(request, lambda: _subjects(request, kind), key=lambda s: s["descriptor"],
                                    render=lambda s: graph_subject(state, s), default_top=GRAPH_PAGE,
-                                   max_top=GRAPH_PAGE, top_param=None)
+                                   max_top=GRAPH_PAGE, top_param=None, cache=(state.page_cache, cache_key))
 
     handler.__doc__ = f"Graph {kind}s, {GRAPH_PAGE} per page with an opaque x-ms-continuationtoken."
     return handler
@@ -328,16 +329,22 @@ def user_entitlements(request: SimRequest) -> SimResponse:
     """User entitlements with the body token envelope: members, items, totalCount, continuationToken."""
     state = state_of(request)
     matches = _entitlement_filter(request.param("$filter"))
-    descriptors = [d for d in state.entitlements if d in state.subjects and matches(state, d)]
+
+    def selected() -> list[dict[str, Any]]:
+        return [{"d": d} for d in state.entitlements if d in state.subjects and matches(state, d)]
+
+    cache = (state.page_cache, ("entitlements", request.param("$filter"), state.revision))
+
+    def key(item: dict[str, Any]) -> tuple[str, str]:
+        return state.subjects[item["d"]]["displayName"].lower(), item["d"]
+
     try:
-        page, token = paging.body_token(request, [{"d": d} for d in descriptors],
-                                        key=lambda i: (state.subjects[i["d"]]["displayName"].lower(), i["d"]),
-                                        size=ENTITLEMENTS_PAGE)
+        page, token = paging.body_token(request, selected, key=key, size=ENTITLEMENTS_PAGE, cache=cache)
     except paging.BadToken as exc:
         return exc.response
     items = [user_entitlement(state, i["d"]) for i in page]
-    return json_response({"members": items, "continuationToken": token, "totalCount": len(descriptors),
-                          "items": items})
+    total = len(paging.ordered(selected, key, cache)[0])
+    return json_response({"members": items, "continuationToken": token, "totalCount": total, "items": items})
 
 
 def get_user_entitlement(request: SimRequest) -> SimResponse:

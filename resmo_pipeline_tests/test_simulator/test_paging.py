@@ -148,3 +148,21 @@ def test_id_cursor_both_orders() -> None:
     ascending = paging.id_cursor(request({"$top": "4", "continuationToken": "5", "queryOrder": "IdAscending"}), data)
     assert [i["id"] for i in ascending.body["value"]] == [5, 6, 7, 8]
     assert paging.id_cursor(request(), data).body["count"] == 9
+
+
+def test_sorted_view_is_cached_per_key_and_rebuilt_for_a_new_one() -> None:
+    data = items(5)
+    store: dict[Any, Any] = {}
+    calls: list[int] = []
+
+    def produce() -> list[dict[str, Any]]:
+        calls.append(1)
+        return list(data)
+
+    first, _ = paging.keyset_page(produce, lambda i: i["id"], None, 2, (store, ("x", 1)))
+    data.append({"id": 6, "name": "item-0006"})
+    again, last = paging.keyset_page(produce, lambda i: i["id"], 2, 10, (store, ("x", 1)))
+    assert [i["id"] for i in first] == [1, 2] and [i["id"] for i in again] == [3, 4, 5] and last is None
+    assert len(calls) == 1  # the same revision reuses the sorted view
+    fresh, _ = paging.keyset_page(produce, lambda i: i["id"], 2, 10, (store, ("x", 2)))
+    assert [i["id"] for i in fresh] == [3, 4, 5, 6] and len(calls) == 2
