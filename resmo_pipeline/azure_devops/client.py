@@ -289,37 +289,17 @@ class AzureDevOpsClient:
         while True:
             self._pacer.wait()
             attempts += 1
-            failure: AzureDevOpsError | None = None
+            response, content, failure = self._exchange(method, name, url, query, body)
             retry_after: float | None = None
-            with self._slots:
-                sent = time.monotonic()
-                try:
-                    response = self._session.request(
-                        method, url, params=query, json=body, timeout=self.timeout_s, allow_redirects=False
-                    )
-                    content = response.content
-                except _TRANSIENT_EXCEPTIONS as exc:
-                    response, content = None, b""
-                    failure = RetryBudgetExceededError(f"{type(exc).__name__}: {exc}", url=url, method=method)
-            elapsed_s = time.monotonic() - sent
-            elapsed_ms = elapsed_s * 1000
-            if response is None:
-                self.stats.record_request(name, 0, elapsed_s, failed=True)
-                logger.debug("%s %s -> %s in %.0f ms", method, redact_url(url), failure, elapsed_ms)
-            else:
+            if response is not None:
                 status = response.status_code
-                transient = status == 429 or status >= 500
-                self.stats.record_request(name, len(content), elapsed_s, failed=transient)
-                logger.debug("%s %s -> %d in %.0f ms", method, redact_url(response.url), status, elapsed_ms)
-                self._observe_rate_limits(name, response)
-                invalidate = getattr(self.credential, "invalidate", None)
-                if status == 401 and invalidate is not None and not token_renewed:
+                if status == 401 and hasattr(self.credential, "invalidate") and not token_renewed:
                     # A bearer token can be revoked or expire early: fetch a new one once, then believe the 401.
                     token_renewed = True
-                    invalidate()
+                    self.credential.invalidate()
                     self.stats.record_retry(name)
                     continue
-                if not transient:
+                if status != 429 and status < 500:
                     return self._page(endpoint, method, response, content)
                 message, type_key = _service_error(content, response)
                 error_type = ThrottledError if status == 429 else ServerError
@@ -336,6 +316,30 @@ class AzureDevOpsClient:
                 self.stats.record_throttled(name, self._pacer.hold(pause))
             else:
                 time.sleep(pause)
+
+    def _exchange(
+        self, method: str, name: str, url: str, query: dict[str, str], body: Any
+    ) -> tuple[requests.Response | None, bytes, AzureDevOpsError | None]:
+        """One HTTP exchange within the concurrency bound, counted and logged; no answer = a failure."""
+        with self._slots:
+            sent = time.monotonic()
+            try:
+                response = self._session.request(
+                    method, url, params=query, json=body, timeout=self.timeout_s, allow_redirects=False
+                )
+                content = response.content
+            except _TRANSIENT_EXCEPTIONS as exc:
+                elapsed = time.monotonic() - sent
+                failure = RetryBudgetExceededError(f"{type(exc).__name__}: {exc}", url=url, method=method)
+                self.stats.record_request(name, 0, elapsed, failed=True)
+                logger.debug("%s %s -> %s in %.0f ms", method, redact_url(url), failure, elapsed * 1000)
+                return None, b"", failure
+        elapsed = time.monotonic() - sent
+        status = response.status_code
+        self.stats.record_request(name, len(content), elapsed, failed=status == 429 or status >= 500)
+        logger.debug("%s %s -> %d in %.0f ms", method, redact_url(response.url), status, elapsed * 1000)
+        self._observe_rate_limits(name, response)
+        return response, content, None
 
     def _backoff(self, attempt: int) -> float:
         return random.uniform(0, min(self.backoff_max_s, self.backoff_base_s * 2 ** (attempt - 1)))
