@@ -152,7 +152,10 @@ class EntraServer:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         server_cert.configure_cert(context)
         self._httpd = _EntraHTTPServer((host, 0), _EntraHandler, self)
-        self._httpd.socket = context.wrap_socket(self._httpd.socket, server_side=True)
+        # Handshake in the connection's own thread (on first read), not in the accepting one.
+        self._httpd.socket = context.wrap_socket(
+            self._httpd.socket, server_side=True, do_handshake_on_connect=False,
+        )
         self.port = self._httpd.server_address[1]
         self.base_url = f"https://{host}:{self.port}"
         self.authority = f"{self.base_url}/{tenant_id}"
