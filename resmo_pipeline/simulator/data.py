@@ -322,10 +322,6 @@ class OrgState:
                 return subject
         return None
 
-    def all_repositories(self) -> list[dict[str, Any]]:
-        """Every repository in the organization."""
-        return self.repositories
-
 
 # ---------------------------------------------------------------------------------------------------------
 
@@ -1757,7 +1753,7 @@ def _populate_demo(b: _Builder) -> None:
         "nodeVersion": _var("20.x"),
     }, fork={"enabled": True, "allowSecrets": True, "allowFullAccessToken": False})
     legacy_ci = b.build_definition(contoso_web, "web-legacy-ci", web_legacy)
-    templates_ci = b.build_definition(contoso_web, "shared-templates-validate", templates)
+    b.build_definition(contoso_web, "shared-templates-validate", templates)
     pay_ci = b.build_definition(payments, "payments-ci", pay_api, variables={
         "stripeApiKey": _var(None, secret=True), "region": _var("westeurope"),
     }, fork={"enabled": False})
@@ -1777,7 +1773,6 @@ def _populate_demo(b: _Builder) -> None:
     b.build_policy(contoso_web, web_legacy, legacy_ci["id"], blocking=False)
     b.reviewers_policy(contoso_web, templates, enabled=False)
     b.policy(contoso_web, COMMENTS_POLICY_TYPE, {"scope": [b._scope(web_repo)]})
-    _ = templates_ci
     b.reviewers_policy(payments, pay_api)
     b.build_policy(payments, pay_api, pay_ci["id"])
     b.reviewers_policy(payments, pay_infra, creator_counts=True)

@@ -66,7 +66,7 @@ def _hashable(value: Any) -> Any:
 
 
 def int_param(request: SimRequest, name: str, default: int | None = None) -> int | None:
-    """An integer query parameter (`$top`, `$skip`, ...); BadToken-free: junk → a 400 via ValueError."""
+    """An integer query parameter (`$top`, `$skip`, ...); ValueError when it is not a number."""
     raw = request.param(name)
     if raw is None or raw == "":
         return default

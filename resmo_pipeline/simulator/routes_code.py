@@ -6,7 +6,7 @@ from typing import Any
 
 from resmo_pipeline.simulator import paging
 from resmo_pipeline.simulator.data import POLICY_TYPES, OrgState
-from resmo_pipeline.simulator.routes_common import DEV, route, state_of, with_project
+from resmo_pipeline.simulator.routes_common import DEV, optional_project, route, state_of, with_project
 from resmo_pipeline.simulator.routing import Route, SimRequest, SimResponse, error_response, json_response
 
 REFS_MAX_TOP = 1000
@@ -33,19 +33,9 @@ def _find_repo(state: OrgState, key: str, project: dict[str, Any] | None) -> dic
     return None
 
 
-def _project_or_none(request: SimRequest) -> tuple[dict[str, Any] | None, SimResponse | None]:
-    from resmo_pipeline.simulator.routes_common import project_not_found
-
-    key = request.path_params.get("project")
-    if key is None:
-        return None, None
-    project = state_of(request).project(key)
-    return project, (project_not_found(key) if project is None else None)
-
-
 def repositories(request: SimRequest) -> SimResponse:
     """Repositories of the organization or of one project (no paging)."""
-    project, error = _project_or_none(request)
+    project, error = optional_project(request)
     if error:
         return error
     repos = [r for r in state_of(request).repositories if project is None or r["project"]["id"] == project["id"]]
@@ -54,7 +44,7 @@ def repositories(request: SimRequest) -> SimResponse:
 
 def get_repository(request: SimRequest) -> SimResponse:
     """One repository by id or name."""
-    project, error = _project_or_none(request)
+    project, error = optional_project(request)
     if error:
         return error
     repo = _find_repo(state_of(request), request.path_params["repositoryId"], project)
@@ -65,7 +55,7 @@ def get_repository(request: SimRequest) -> SimResponse:
 
 def refs(request: SimRequest) -> SimResponse:
     """Refs of a repository (`filter=heads/`), `$top` ≤ 1000 with an opaque header token."""
-    project, error = _project_or_none(request)
+    project, error = optional_project(request)
     if error:
         return error
     state = state_of(request)

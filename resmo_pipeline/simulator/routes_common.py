@@ -6,6 +6,7 @@ import fnmatch
 import functools
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import unquote
 
 from resmo_pipeline.simulator.data import OrgState
 from resmo_pipeline.simulator.routing import Route, SimRequest, SimResponse, error_response
@@ -53,19 +54,22 @@ def with_project(handler: ProjectHandler, param: str = "project") -> Callable[[S
 
     @functools.wraps(handler)
     def resolved(request: SimRequest) -> SimResponse:
-        key = request.path_params.get(param) or request.path_params.get("projectId") or ""
-        project = state_of(request).project(_unquote(key))
+        key = unquote(request.path_params.get(param) or "")
+        project = state_of(request).project(key)
         if project is None:
-            return project_not_found(_unquote(key))
+            return project_not_found(key)
         return handler(request, project)
 
     return resolved
 
 
-def _unquote(value: str) -> str:
-    from urllib.parse import unquote
-
-    return unquote(value)
+def optional_project(request: SimRequest) -> tuple[dict[str, Any] | None, SimResponse | None]:
+    """For routes served with and without `{project}`: (the project or None, the 404 when it does not exist)."""
+    key = request.path_params.get("project")
+    if key is None:
+        return None, None
+    project = state_of(request).project(unquote(key))
+    return project, (project_not_found(unquote(key)) if project is None else None)
 
 
 def project_ref(project: dict[str, Any]) -> dict[str, Any]:

@@ -3,6 +3,7 @@ IMS identities, user and group entitlements and the token administration (PAT) l
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from typing import Any
 
@@ -57,8 +58,6 @@ def _subjects(request: SimRequest, kind: str) -> list[dict[str, Any]]:
 
 
 def _scope_id(scope_descriptor: str) -> str | None:
-    import base64
-
     prefix, _, encoded = scope_descriptor.partition(".")
     if prefix.lower() != "scp" or not encoded:
         return None

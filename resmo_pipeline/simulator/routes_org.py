@@ -9,7 +9,7 @@ from typing import Any
 
 from resmo_pipeline.simulator import paging
 from resmo_pipeline.simulator.data import ORG_POLICY_DESCRIPTIONS, SECURITY_NAMESPACES, OrgState, iso
-from resmo_pipeline.simulator.routes_common import AUDIT, DEV, EXTMGMT, FEEDS, route, state_of, truthy
+from resmo_pipeline.simulator.routes_common import AUDIT, DEV, EXTMGMT, FEEDS, optional_project, route, state_of, truthy
 from resmo_pipeline.simulator.routing import Route, SimRequest, SimResponse, error_response, json_response
 
 AUDIT_BATCH_DEFAULT = 200
@@ -20,7 +20,6 @@ AAD_PROVIDER = "ms.vss-admin-web.organization-admin-aad-data-provider"
 
 
 def _namespace(ns_name: str, ns_id: str, actions: list[str]) -> dict[str, Any]:
-    all_bits = (1 << len(actions)) - 1
     return {
         "namespaceId": ns_id,
         "name": ns_name,
@@ -37,7 +36,6 @@ def _namespace(ns_name: str, ns_id: str, actions: list[str]) -> dict[str, Any]:
         "isRemotable": False,
         "useTokenTranslator": False,
         "systemBitMask": 0,
-        "_allBits": all_bits,
     }
 
 
@@ -49,8 +47,7 @@ def security_namespaces(request: SimRequest) -> SimResponse:
     wanted = (request.path_params.get("securityNamespaceId") or "").lower()
     if wanted == "00000000-0000-0000-0000-000000000000":
         wanted = ""
-    items = [{k: v for k, v in ns.items() if k != "_allBits"} for ns in NAMESPACES
-             if not wanted or ns["namespaceId"] == wanted]
+    items = [ns for ns in NAMESPACES if not wanted or ns["namespaceId"] == wanted]
     return paging.collection(items)
 
 
@@ -115,25 +112,15 @@ def _feeds(request: SimRequest, project: dict[str, Any] | None) -> list[dict[str
             if (f["project"] is None if project is None else (f["project"] or {}).get("id") == project["id"])]
 
 
-def _project(request: SimRequest) -> tuple[dict[str, Any] | None, SimResponse | None]:
-    from resmo_pipeline.simulator.routes_common import project_not_found
-
-    key = request.path_params.get("project")
-    if key is None:
-        return None, None
-    project = state_of(request).project(key)
-    return project, (project_not_found(key) if project is None else None)
-
-
 def feeds(request: SimRequest) -> SimResponse:
     """Feeds: organization-scoped ones at the organization, project-scoped ones under their project."""
-    project, error = _project(request)
+    project, error = optional_project(request)
     return error or paging.collection(_feeds(request, project))
 
 
 def feed_permissions(request: SimRequest) -> SimResponse:
     """Roles on a feed (reader, contributor, collaborator, administrator)."""
-    project, error = _project(request)
+    project, error = optional_project(request)
     if error:
         return error
     key = request.path_params["feedId"].lower()
