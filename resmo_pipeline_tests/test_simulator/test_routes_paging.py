@@ -231,3 +231,30 @@ def test_unpaged_lists_return_everything(medium: Simulator, http: requests.Sessi
         if any(r["projectReference"]["id"] == project["id"] for r in e["serviceEndpointProjectReferences"])}
     pools = get(medium, http, "dev.azure.com", "_apis/distributedtask/pools").json()
     assert pools["count"] == len(state.pools)
+
+
+def test_expired_tokens_on_every_token_style() -> None:
+    """With the expire-token fault always on, a first page works and every follow-up token is refused."""
+    with run_simulator(preset="demo", fault_rate=1.0, fault_kinds=("expire_token",)) as sim:
+        session = requests.Session()
+        session.auth = ("", sim.pat)
+        state = sim.state
+        project = state.projects[0]["id"]
+        cases = [
+            ("dev.azure.com", "_apis/projects", "7.1", {"$top": "1"}, "header"),
+            ("vssps.dev.azure.com", "_apis/graph/users", "7.1-preview.1", {}, "opaque"),
+            ("dev.azure.com", f"{project}/_apis/policy/configurations", "7.1", {"$top": "1"}, "header"),
+            ("auditservice.dev.azure.com", "_apis/audit/auditlog", "7.1-preview.1", {"batchSize": "1"}, "body"),
+            ("vsaex.dev.azure.com", "_apis/userentitlements", "7.1", {}, "opaque"),
+            ("dev.azure.com", f"{project}/_apis/distributedtask/variablegroups", "7.1", {"$top": "1"}, "cursor"),
+        ]
+        for host, path, version, params, style in cases:
+            first = get(sim, session, host, path, version, **params)
+            token = {"header": first.headers.get(HEADER), "body": first.json().get("continuationToken"),
+                     "cursor": "1", "opaque": "eyJ4IjoxfQ"}[style]
+            assert token, path
+            refused = session.get(f"{sim.base_url}/{host}/{sim.organization}/{path}",
+                                  params={**params, "continuationToken": token, "api-version": version}, timeout=30)
+            assert refused.status_code == 400, (path, refused.text[:200])
+            assert refused.json()["typeKey"] == "InvalidContinuationTokenException"
+        assert sim.stats()["faults"]
