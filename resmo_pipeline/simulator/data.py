@@ -266,11 +266,29 @@ class OrgState:
 
     def project(self, key: str) -> dict[str, Any] | None:
         """A project by id or (case-insensitive) name."""
+        index = self._index("projects", lambda: {k: p for p in self.projects for k in (p["id"], p["name"].lower())})
+        return index.get(key.lower())
+
+    def repository(self, key: str, project_id: str | None = None) -> dict[str, Any] | None:
+        """A repository by id, or by (case-insensitive) name within a project; None outside that project."""
+        index = self._index("repositories", lambda: {
+            k: r for r in self.repositories for k in (r["id"], (r["project"]["id"], r["name"].lower()))})
         lowered = key.lower()
-        for project in self.projects:
-            if project["id"] == lowered or project["name"].lower() == lowered:
-                return project
-        return None
+        repo = index.get(lowered) or (index.get((project_id, lowered)) if project_id else None)
+        if repo is None and project_id is None:
+            repo = next((r for r in self.repositories if r["name"].lower() == lowered), None)
+        if repo is None or (project_id is not None and repo["project"]["id"] != project_id):
+            return None
+        return repo
+
+    def _index(self, collection: str, build: Any) -> dict[Any, dict[str, Any]]:
+        """A lookup table over a collection, rebuilt after any change (revision) or growth."""
+        stamp = (self.revision, len(getattr(self, collection)))
+        cached = self.page_cache.get(("index", collection))
+        if cached is None or cached[0] != stamp:
+            cached = (stamp, build())
+            self.page_cache[("index", collection)] = cached
+        return cached[1]
 
     def subject_by_identity_id(self, identity_id: str) -> dict[str, Any] | None:
         """A graph subject by its identity (storage key) id."""

@@ -24,13 +24,7 @@ def _repo_not_found(key: str) -> SimResponse:
 
 
 def _find_repo(state: OrgState, key: str, project: dict[str, Any] | None) -> dict[str, Any] | None:
-    lowered = key.lower()
-    for repo in state.repositories:
-        if project is not None and repo["project"]["id"] != project["id"]:
-            continue
-        if lowered in (repo["id"], repo["name"].lower()):
-            return repo
-    return None
+    return state.repository(key, project["id"] if project else None)
 
 
 def repositories(request: SimRequest) -> SimResponse:
