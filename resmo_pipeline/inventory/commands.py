@@ -76,7 +76,7 @@ def sync(
 
     with get_instance() as instance:
         defs = build_definitions()
-        job = defs.get_job_def(INVENTORY_JOB)
+        job = defs.resolve_job_def(INVENTORY_JOB)
         selection = refresh_asset_keys(defs, selected_types) if selected_types else None
         total = len(selection) if selection else len(RESOURCE_TYPES)
         ensure_organizations(instance, names)

@@ -21,6 +21,7 @@ from resmo_pipeline.integrations.registry import IntegrationError
 from resmo_pipeline.inventory.assets import asset_key
 from resmo_pipeline.inventory.jobs import inventory_job
 from resmo_pipeline.inventory.resources import AzureDevOpsResource
+from resmo_pipeline.inventory.rows import parse_timestamp
 
 SENSOR_NAME = "audit_log_change_sensor"
 INTERVAL_ENV = "RESMO_CHANGE_SENSOR_INTERVAL_S"
@@ -69,24 +70,30 @@ def refresh_request(organization: str, types: set[str], newest: Mapping[str, Any
     )
 
 
+def _moment(value: Any) -> datetime:
+    return parse_timestamp(value) or datetime.min
+
+
 def new_entries(entries: list[dict[str, Any]], state: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Entries not seen before: newer than the cursor, or at its timestamp with an id not yet seen."""
-    since = state["since"]
+    since = _moment(state["since"])
     seen = set(state.get("seen", ()))
     return [
         entry
         for entry in entries
-        if str(entry.get("timestamp")) > since or (str(entry.get("timestamp")) == since and entry.get("id") not in seen)
+        if _moment(entry.get("timestamp")) > since
+        or (_moment(entry.get("timestamp")) == since and entry.get("id") not in seen)
     ]
 
 
 def advance(state: Mapping[str, Any], entries: list[dict[str, Any]]) -> dict[str, Any]:
     """The cursor after ``entries``: the newest timestamp and the ids seen at exactly that timestamp."""
-    newest = max(str(entry.get("timestamp")) for entry in entries)
-    seen = [entry.get("id") for entry in entries if str(entry.get("timestamp")) == newest]
-    if newest == state["since"]:
+    newest = max(entries, key=lambda entry: _moment(entry.get("timestamp")))
+    moment = _moment(newest.get("timestamp"))
+    seen = [entry.get("id") for entry in entries if _moment(entry.get("timestamp")) == moment]
+    if moment == _moment(state["since"]):
         seen = [*state.get("seen", ()), *seen]
-    return {"since": newest, "seen": seen}
+    return {"since": str(newest.get("timestamp")), "seen": seen}
 
 
 def poll_audit_log(azure_devops: AzureDevOpsResource, organization: str, since: str) -> list[dict[str, Any]]:
@@ -129,7 +136,7 @@ def audit_log_change_sensor(
             continue
         cursor[organization] = advance(state, entries)
         types = changed_types(entries)
-        newest = max(entries, key=lambda entry: str(entry.get("timestamp")))
+        newest = max(entries, key=lambda entry: _moment(entry.get("timestamp")))
         if types:
             context.log.info(f"{organization}: {len(entries)} audit entries changed {', '.join(sorted(types))}")
             requests.append(refresh_request(organization, types, newest))

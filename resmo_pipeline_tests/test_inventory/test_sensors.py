@@ -1,0 +1,81 @@
+"""The audit-log change sensor against the simulator: quiet polls are cheap, a change requests exactly the
+resource types it affects (plus their dependents and the audit log) for that organization, once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dagster as dg
+import requests
+
+from resmo_pipeline.inventory.assets import asset_key
+from resmo_pipeline.inventory.resources import AzureDevOpsResource
+from resmo_pipeline.inventory.sensors import CHANGED_TYPES_TAG, audit_log_change_sensor
+from resmo_pipeline_tests.test_inventory.conftest import Harness
+
+
+def _tick(harness: Harness, cursor: str | None) -> Any:
+    with dg.build_sensor_context(
+        instance=harness.instance,
+        cursor=cursor,
+        resources={"azure_devops": AzureDevOpsResource(registry_path=str(harness.registry.path))},
+    ) as context:
+        # Direct invocation: the tick's SensorResult as the daemon would receive it.
+        return audit_log_change_sensor(context)
+
+
+def _change(sim: Any, **body: Any) -> None:
+    response = requests.post(f"{sim.admin_url}/changes", json=body, timeout=10)
+    response.raise_for_status()
+
+
+def test_a_change_requests_exactly_the_affected_types_once(harness: Harness, demo_sim: Any) -> None:
+    organization = harness.connect(demo_sim)
+    project = demo_sim.state.projects[0]
+    assert harness.materialize(organization, ["projects", "pipeline_settings"]).success
+    first = _tick(harness, None)
+    assert not first.run_requests  # watching starts now; the first sync reads everything anyway
+
+    demo_sim.reset_stats()
+    quiet = _tick(harness, first.cursor)
+    assert not quiet.run_requests
+    assert demo_sim.stats()["requests"] <= 3
+
+    value = not demo_sim.state.pipeline_settings[project["id"]]["enforceJobAuthScope"]
+    _change(
+        demo_sim, action="set_pipeline_setting", project=project["name"], setting="enforceJobAuthScope", value=value
+    )
+    changed = _tick(harness, quiet.cursor)
+
+    [request] = changed.run_requests
+    assert request.partition_key == organization
+    assert set(request.asset_selection) == {asset_key("pipeline_settings"), asset_key("audit_log")}
+    assert request.tags[CHANGED_TYPES_TAG] == "pipeline_settings"
+    assert request.run_key and request.run_key.startswith(f"{organization}:")
+    assert not _tick(harness, changed.cursor).run_requests
+
+    # The requested targeted run brings the change into the warehouse.
+    assert harness.materialize(organization, [key.path[-1] for key in request.asset_selection]).success
+    stored = harness.query(
+        "select raw->>'$.enforceJobAuthScope' from azure_devops.pipeline_settings where project_id = ?",
+        [project["id"]],
+    )
+    assert stored == [(str(value).lower(),)]
+
+
+def test_dependents_of_a_changed_type_are_refreshed_and_disabled_orgs_are_not_polled(
+    harness: Harness, demo_sim: Any
+) -> None:
+    organization = harness.connect(demo_sim)
+    cursor = _tick(harness, None).cursor
+
+    _change(demo_sim, action="create_repository", project=demo_sim.state.projects[0]["name"], name="sensor-repo")
+    harness.registry.disable(organization)
+    assert not _tick(harness, cursor).run_requests
+
+    harness.registry.enable(organization)
+    [request] = _tick(harness, cursor).run_requests
+    selected = set(request.asset_selection)
+    assert {asset_key("repositories"), asset_key("branches"), asset_key("audit_log")} <= selected
+    assert asset_key("service_connections") not in selected
+    assert asset_key("projects") not in selected
