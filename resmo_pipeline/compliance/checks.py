@@ -159,7 +159,7 @@ def build_compliance_check(rule: Rule, asset_keys: Collection[dg.AssetKey] | Non
     def _compliance_check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
         organizations = _organizations(context, warehouse)
         try:
-            results = evaluate_for_check(rule, organizations, warehouse.path, context.run_id)
+            results = evaluate_for_check(rule, organizations, warehouse.path, context.run.run_id)
         except (ParameterConfigError, SuppressionFileError) as exc:  # a broken config file: say so on the check
             context.log.error(f"{rule.id}: {exc}")
             results = [RuleResult(rule.id, org, RuleStatus.ERROR, reason=str(exc)) for org in organizations]

@@ -1,0 +1,99 @@
+"""Rules as Dagster asset checks: materialize a small selection for one organization on a test instance and read
+back what the UI shows (status, severity, metadata with a linked markdown table)."""
+
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from resmo_pipeline.compliance.checks import build_compliance_checks
+from resmo_pipeline.compliance.loader import load_rules
+from resmo_pipeline.inventory.partitions import organizations
+from resmo_pipeline.inventory.resources import WarehouseResource
+from resmo_pipeline.warehouse.access import write_connection
+
+from .conftest import ORGANIZATION
+
+RULES = load_rules(builtin=True, extra_dir=None)
+TYPES = ("service_connections", "pipeline_permissions", "service_connection_usage")
+
+
+def stub_asset(resource_type: str) -> dg.AssetsDefinition:
+    """Stands in for the inventory asset: the warehouse already holds the collected rows."""
+
+    @dg.asset(key=["azure_devops", resource_type], partitions_def=organizations, name=None)
+    def _stub() -> dg.MaterializeResult:
+        return dg.MaterializeResult()
+
+    return _stub
+
+
+def materialize_checks(warehouse: Path, rule_ids: list[str]) -> tuple[dg.ExecuteInProcessResult, dict]:
+    assets = [stub_asset(name) for name in TYPES]
+    keys = {key for asset in assets for key in asset.keys}
+    checks = build_compliance_checks([RULES.get(rule_id) for rule_id in rule_ids], keys)
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions("organizations", [ORGANIZATION])
+        result = dg.materialize(
+            [*assets, *checks],
+            instance=instance,
+            partition_key=ORGANIZATION,
+            resources={"warehouse": WarehouseResource(path=str(warehouse))},
+        )
+    evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    return result, evaluations
+
+
+def test_failed_rules_show_count_severity_and_linked_violations(demo_warehouse: Path) -> None:
+    result, evaluations = materialize_checks(demo_warehouse, ["sc.all_pipelines_access", "sc.inactive"])
+    assert result.success
+    high = evaluations["sc_all_pipelines_access"]
+    assert not high.passed and high.severity is dg.AssetCheckSeverity.ERROR
+    assert high.asset_key == dg.AssetKey(["azure_devops", "service_connections"])
+    metadata = {key: value.value for key, value in high.metadata.items()}
+    assert metadata["status"] == "failed" and metadata["violations"] == 1
+    assert metadata["organization"] == ORGANIZATION
+    table = metadata["violations_table"]
+    assert "| Resource |" in table
+    assert "[legacy-azure-secret](https://dev.azure.com/contoso/Contoso%20Web/_settings/adminservices?resourceId=" in table
+
+    medium = evaluations["sc_inactive"]
+    assert not medium.passed and medium.severity is dg.AssetCheckSeverity.WARN
+    assert medium.metadata["violations"].value == 2
+
+    # Findings and results were written once per rule, under the Dagster run's id.
+    with duckdb.connect(str(demo_warehouse), read_only=True) as conn:
+        runs = conn.execute("SELECT rule_id, run_id FROM compliance.rule_results ORDER BY rule_id").fetchall()
+        findings = conn.execute("SELECT count(*) FROM compliance.findings WHERE status = 'open'").fetchall()
+    assert runs == [("sc.all_pipelines_access", result.run_id), ("sc.inactive", result.run_id)]
+    assert findings == [(3,)]
+
+
+def test_not_evaluable_rule_is_a_warning_with_the_reason(demo_warehouse: Path) -> None:
+    with write_connection(demo_warehouse, publish_after_s=None) as conn:
+        conn.execute(
+            "UPDATE meta.collection_runs SET status = 'not_collected', required_scope = 'vso.build'"
+            " WHERE resource_type = 'pipeline_permissions'"
+        )
+    result, evaluations = materialize_checks(demo_warehouse, ["sc.all_pipelines_access"])
+    assert result.success
+    check = evaluations["sc_all_pipelines_access"]
+    assert not check.passed and check.severity is dg.AssetCheckSeverity.WARN
+    assert check.metadata["status"].value == "not_evaluable"
+    assert "vso.build" in check.metadata["reason"].value
+    assert check.description.startswith("Not evaluable: azure_devops.pipeline_permissions was not collected")
+
+
+@pytest.mark.parametrize("rule_id", ["sc.all_pipelines_access", "users.inactive"])
+def test_check_definition(rule_id: str) -> None:
+    rule = RULES.get(rule_id)
+    (check,) = build_compliance_checks([rule])
+    (spec,) = check.check_specs
+    assert spec.name == rule_id.replace(".", "_")
+    assert spec.asset_key == dg.AssetKey(["azure_devops", rule.resource_type])
+    assert not spec.blocking
+    assert rule.title in spec.description
+    assert {dep.asset_key for dep in spec.additional_deps} == {
+        dg.AssetKey(["azure_devops", table]) for table in rule.requires if table != rule.resource_type
+    }
