@@ -56,7 +56,9 @@ def test_failed_rules_show_count_severity_and_linked_violations(demo_warehouse: 
     assert metadata["organization"] == ORGANIZATION
     table = metadata["violations_table"]
     assert "| Resource |" in table
-    assert "[legacy-azure-secret](https://dev.azure.com/contoso/Contoso%20Web/_settings/adminservices?resourceId=" in table
+    assert (
+        "[legacy-azure-secret](https://dev.azure.com/contoso/Contoso%20Web/_settings/adminservices?resourceId=" in table
+    )
 
     medium = evaluations["sc_inactive"]
     assert not medium.passed and medium.severity is dg.AssetCheckSeverity.WARN

@@ -94,6 +94,7 @@ def test_sarif_validates_against_the_official_schema(home_warehouse: Path, capsy
 
 def test_junit_has_one_case_per_rule(home_warehouse: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out = findings_output(capsys, "--format", "junit")
+    assert code == 0
     root = ET.fromstring(out)
     (suite,) = root.findall("testsuite")
     assert suite.get("name") == "compliance.contoso"

@@ -66,7 +66,10 @@ BROKEN_RULES = {
     ),
     "no_org_filter.sql": ("/*\n" + HEADER.format(id="custom.no_org") + "*/\n" + QUERY, "$organization"),
     "undeclared_param.sql": (
-        "/*\n" + HEADER.format(id="custom.undeclared") + "*/\n" + QUERY
+        "/*\n"
+        + HEADER.format(id="custom.undeclared")
+        + "*/\n"
+        + QUERY
         + " WHERE organization = $organization AND size > $max_size",
         "$max_size",
     ),
