@@ -306,7 +306,7 @@ ROUTES: list[Route] = [
        location=VARIABLE_GROUPS_LOCATION),
     _p("{project}/_apis/distributedtask/variablegroups/{groupId}", get_variable_group, "vso.variablegroups_read",
        location=VARIABLE_GROUPS_LOCATION),
-    _p("{project}/_apis/distributedtask/securefiles", secure_files, "vso.securefiles_read"),
+    _p("{project}/_apis/distributedtask/securefiles", secure_files, "vso.securefiles_read", preview=True),
     route("GET", DEV, "_apis/distributedtask/pools", pools, "vso.agentpools"),
     route("GET", DEV, "_apis/distributedtask/pools/{poolId}", get_pool, "vso.agentpools"),
     route("GET", DEV, "_apis/distributedtask/pools/{poolId}/agents", agents, "vso.agentpools"),

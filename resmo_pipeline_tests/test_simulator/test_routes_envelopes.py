@@ -281,7 +281,7 @@ def test_library_agents_and_environments(simulator: Simulator, http: requests.Se
                   session=http))
     assert one["name"] == "payments-prod-kv"
     files = collection(call(simulator, "dev.azure.com", "Contoso Web/_apis/distributedtask/securefiles",
-                            session=http))
+                            "7.1-preview.1", session=http))
     assert [f["name"] for f in files] == ["signing-cert.pfx"]
     pools = collection(call(simulator, "dev.azure.com", "_apis/distributedtask/pools", session=http))
     assert {(p["name"], p["isHosted"]) for p in pools} >= {("Azure Pipelines", True), ("self-hosted-linux", False)}
