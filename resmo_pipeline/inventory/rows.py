@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from resmo_pipeline.catalog.common import dig
-from resmo_pipeline.catalog.model import Column, Record, ResourceType
+from resmo_pipeline.catalog.model import Column, Extractor, Record, ResourceType
 
 #: pandas dtype per DuckDB column type (nullable, so NULLs survive the trip into DuckDB).
 PANDAS_DTYPES = {
@@ -92,8 +92,8 @@ def _to_float(value: Any) -> float | None:
 
 
 def _to_varchar(value: Any) -> str | None:
-    if value is None:
-        return None
+    if value is None or value.__class__ is str:
+        return value
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, bool):
@@ -115,13 +115,34 @@ CONVERTERS = {
 }
 
 
+def _walk(item: Any, steps: tuple[str, ...]) -> Any:
+    current = item
+    for index, step in enumerate(steps):
+        if current.__class__ is not dict:  # lists (numeric steps) and other mappings take the general path
+            return dig(current, ".".join(steps[index:]))
+        current = current.get(step)
+        if current is None:
+            return None
+    return current
+
+
+def _getter(column: Column) -> Extractor:
+    """A function reading the column's raw value from (item, context), resolved once per column."""
+    if column.context:
+        name = column.name
+        return lambda _item, context: context.get(name)
+    if callable(column.path):
+        return column.path
+    steps = tuple((column.path or column.name).split("."))
+    if len(steps) == 1:
+        (key,) = steps
+        return lambda item, _context: item.get(key)
+    return lambda item, _context: _walk(item, steps)
+
+
 def column_value(column: Column, item: Mapping[str, Any], context: Mapping[str, Any]) -> Any:
     """A column's value for one record, before type conversion."""
-    if column.context:
-        return context.get(column.name)
-    if callable(column.path):
-        return column.path(item, context)
-    return dig(item, column.path or column.name)
+    return _getter(column)(item, context)
 
 
 def resource_id(key_values: Sequence[Any]) -> str:
@@ -134,29 +155,36 @@ def build_frame(
 ) -> tuple[pd.DataFrame, int]:
     """The table rows for these records, exactly `resource_type.column_names` in order, one per distinct
     `resource_id` (the first record wins), and how many duplicate records were dropped."""
-    names = resource_type.column_names
-    values: dict[str, list[Any]] = {name: [] for name in names}
-    converters = [(c, CONVERTERS[c.type]) for c in resource_type.columns]
-    key_positions = [i for i, c in enumerate(resource_type.columns) if c.name in resource_type.key]
-    key_order = sorted(key_positions, key=lambda i: resource_type.key.index(resource_type.columns[i].name))
+    columns = resource_type.columns
+    readers = [(_getter(c), CONVERTERS[c.type]) for c in columns]
+    lists: list[list[Any]] = [[] for _ in columns]
+    key_order = [next(i for i, c in enumerate(columns) if c.name == k) for k in resource_type.key]
+    ids: list[str] = []
+    raws: list[str] = []
     seen: set[str] = set()
     duplicates = 0
     for item, context in records:
-        converted = [convert(column_value(column, item, context)) for column, convert in converters]
+        converted = [convert(get(item, context)) for get, convert in readers]
         rid = resource_id([converted[i] for i in key_order])
         if rid in seen:
             duplicates += 1
             continue
         seen.add(rid)
-        values["resource_id"].append(rid)
-        for (column, _), value in zip(converters, converted, strict=True):
-            values[column.name].append(value)
-        values["raw"].append(json.dumps(item, ensure_ascii=False, separators=(",", ":")))
-    count = len(values["resource_id"])
-    values["organization"] = [organization] * count
-    values["fetched_at"] = [fetched_at] * count
+        ids.append(rid)
+        for target, value in zip(lists, converted, strict=True):
+            target.append(value)
+        raws.append(json.dumps(item, ensure_ascii=False, separators=(",", ":")))
+    count = len(ids)
+    values: dict[str, list[Any]] = {
+        "organization": [organization] * count,
+        "resource_id": ids,
+        **{c.name: target for c, target in zip(columns, lists, strict=True)},
+        "fetched_at": [fetched_at] * count,
+        "raw": raws,
+    }
     types = resource_type.column_types
-    frame = pd.DataFrame({name: pd.Series(values[name], dtype=PANDAS_DTYPES[types[name]]) for name in names})
+    frame = pd.DataFrame({name: pd.Series(values[name], dtype=PANDAS_DTYPES[types[name]])
+                          for name in resource_type.column_names})
     return frame, duplicates
 
 
@@ -167,7 +195,9 @@ def empty_frame(resource_type: ResourceType) -> pd.DataFrame:
 
 
 def _plain(value: Any) -> Any:
-    if value is None or value is pd.NA or value is pd.NaT:
+    if value is None or value.__class__ in _PLAIN_TYPES:
+        return value
+    if value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, float) and math.isnan(value):
         return None
@@ -176,14 +206,17 @@ def _plain(value: Any) -> Any:
     return value.item() if hasattr(value, "item") and not isinstance(value, str | bytes) else value
 
 
+_PLAIN_TYPES = frozenset({str, int, bool, dict, list})
+
+
 def parent_rows_from_frame(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Parent rows from a table's rows (as collected, or as loaded from the warehouse): every column by
     name with plain Python values (NULL → None) and `raw` decoded back into a dict."""
-    rows = []
-    for record in frame.to_dict(orient="records"):
-        row = {name: _plain(value) for name, value in record.items()}
+    names = list(frame.columns)
+    columns = [[_plain(value) for value in frame[name].tolist()] for name in names]
+    rows = [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)] if names else []
+    for row in rows:
         raw = row.get("raw")
         if isinstance(raw, str):
             row["raw"] = json.loads(raw)
-        rows.append(row)
     return rows
