@@ -147,3 +147,25 @@ def test_bad_changes_are_refused_without_audit(sim: Simulator) -> None:
     assert len(sim.state.audit_log) == before
     listed = requests.get(f"{sim.admin_url}/changes", timeout=30).json()["actions"]
     assert "delete_repository" in listed
+
+
+def test_paging_through_a_change_neither_loops_nor_repeats() -> None:
+    with run_simulator(preset="demo", organization="contoso", seed=7) as fresh:
+        path = f"{fresh.base_url}/dev.azure.com/contoso/Contoso Web/_apis/policy/configurations"
+        params = {"$top": "2", "api-version": "7.1"}
+        first = requests.get(path, params=params, auth=("", fresh.pat), timeout=30)
+        seen = [p["id"] for p in first.json()["value"]]
+        token = first.headers["x-ms-continuationtoken"]
+        applied(change(fresh, action="delete_repository", project="Contoso Web", repository="web-legacy"),
+                "Git.RepositoryDeleted", "remove")
+        applied(change(fresh, action="create_repository", project="Contoso Web", name="web-next"),
+                "Git.RepositoryCreated", "create")
+        for _ in range(10):
+            page = requests.get(path, params={**params, "continuationToken": token}, auth=("", fresh.pat), timeout=30)
+            seen += [p["id"] for p in page.json()["value"]]
+            token = page.headers.get("x-ms-continuationtoken")
+            if not token:
+                break
+        assert token is None and len(seen) == len(set(seen))
+        remaining = {p["id"] for p in fresh.state.policy_configurations[fresh.state.project("Contoso Web")["id"]]}
+        assert remaining - set(seen) == set()
