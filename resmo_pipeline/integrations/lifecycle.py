@@ -74,16 +74,16 @@ def check_connection(integration: Integration, prompt: Prompt | None = None) -> 
     what = f"{describe_credential(integration)} for organization {integration.name!r}"
     try:
         with open_client(integration, concurrency=1, prompt=prompt, max_retry_time_s=CHECK_RETRY_S) as client:
-            data = client.get(CONNECTION_DATA)
+            data = client.get(CONNECTION_DATA) or {}
     except AzureDevOpsError as exc:
         raise ConnectionCheckError(f"Could not sign in with {what}: the service said: {exc}") from exc
     except OSError as exc:
         raise ConnectionCheckError(f"Could not reach Azure DevOps with {what}: {exc}") from exc
-    user = (data or {}).get("authenticatedUser") or {}
+    user = data.get("authenticatedUser") or {}
     return Connected(
         organization=integration.name,
         user=str(user.get("providerDisplayName") or user.get("id") or "unknown"),
-        organization_id=(data or {}).get("instanceId"),
+        organization_id=data.get("instanceId"),
     )
 
 
