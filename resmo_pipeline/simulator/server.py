@@ -160,7 +160,7 @@ class SimulatorApp:
         self, method: str, host: str, organization: str | None, path: str, query: dict[str, str],
         headers: Mapping[str, str], body: bytes,
     ) -> Outcome:
-        identity, scopes, failure = self._authenticate(headers, host)
+        identity, scopes, failure = self._authenticate(method, headers, host)
         if failure is not None:
             return Outcome(failure, "unauthenticated")
         matched = self.table.match(host, method, path)
@@ -229,10 +229,13 @@ class SimulatorApp:
         return Outcome(response, key, identity)
 
     def _authenticate(
-        self, headers: Mapping[str, str], host: str,
+        self, method: str, headers: Mapping[str, str], host: str,
     ) -> tuple[dict[str, Any], frozenset[str] | None, SimResponse | None]:
         """(identity, PAT scopes or None for bearer tokens, failure answer or None)."""
-        suppress = (headers.get("X-TFS-FedAuthRedirect") or "").lower() == "suppress"
+        # Only GET/HEAD/POST are redirected to the sign-in page; PATCH, PUT, DELETE... get the 401 directly.
+        suppress = (headers.get("X-TFS-FedAuthRedirect") or "").lower() == "suppress" or method not in (
+            "GET", "HEAD", "POST",
+        )
         tenant = self.entra.tenant_id
         credentials = protocol.parse_authorization(headers.get("Authorization"))
         if credentials is None:

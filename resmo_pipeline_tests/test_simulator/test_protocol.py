@@ -183,6 +183,12 @@ def test_bad_or_missing_credentials_get_the_sign_in_page(
     assert "<title>Azure DevOps Services | Sign In</title>" in response.text
 
 
+def test_bad_credentials_on_patch_get_401_without_suppress(sim: Simulator, http: requests.Session) -> None:
+    response = http.patch(url(sim, "dev.azure.com", "_apis/projects"), json={}, auth=("", "wrong"))
+    assert response.status_code == 401
+    assert response.json()["typeKey"] == "UnauthorizedRequestException"
+
+
 def test_suppressed_redirect_gets_401_with_tf400813_and_challenges(sim: Simulator, http: requests.Session) -> None:
     suppress = {"X-TFS-FedAuthRedirect": "Suppress"}
     bad = http.get(url(sim, "dev.azure.com", "_apis/projects"), auth=("", "wrong"), headers=suppress)
