@@ -8,10 +8,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from resmo_pipeline.catalog import RESOURCE_TYPES
+from resmo_pipeline.cli import main
 
 
-def test_demo_without_ui_fills_every_table(tmp_path: Path) -> None:
+def test_demo_without_ui_fills_every_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     home = tmp_path / "resmo"
     env = {key: value for key, value in os.environ.items() if key not in ("DAGSTER_HOME", "RESMO_HOME")}
     env["RESMO_HOME"] = str(home)
@@ -33,3 +38,10 @@ def test_demo_without_ui_fills_every_table(tmp_path: Path) -> None:
     registry = json.loads((home / "integrations.json").read_text())
     assert [entry["last_sync_status"] for entry in registry["integrations"]] == ["success"]
     assert (home / "warehouse.duckdb").exists()
+
+    monkeypatch.setenv("RESMO_HOME", str(home))
+    monkeypatch.setenv("DAGSTER_HOME", str(home / "dagster"))
+    assert main(["integrations", "list"]) == 0
+    line = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("contoso"))
+    assert "enabled" in line and "never" not in line
+    assert str(sum(summary.values())) in line.split()
