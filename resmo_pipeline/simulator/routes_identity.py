@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from resmo_pipeline.simulator import paging
-from resmo_pipeline.simulator.data import OrgState, b64
+from resmo_pipeline.simulator.data import OrgState, b64, iso
 from resmo_pipeline.simulator.routes_common import VSAEX, VSSPS, route, state_of
 from resmo_pipeline.simulator.routing import Handler, Route, SimRequest, SimResponse, error_response, json_response
 
@@ -401,6 +402,30 @@ def token_admin_pats(request: SimRequest) -> SimResponse:
     return json_response({"value": page, "continuationToken": token})
 
 
+def own_pats(request: SimRequest) -> SimResponse:
+    """The caller's own PATs (PAT lifecycle API): `{continuationToken, patTokens}`, "" on the last page."""
+    state = state_of(request)
+    option = (request.param("displayFilterOption") or "active").lower()
+    now = iso(datetime.now(UTC))
+
+    def shown(token: dict[str, Any]) -> bool:
+        expired = token["validTo"] < now
+        return option == "all" or (option == "expired" and expired) or (option == "active" and not expired)
+
+    tokens = [{"displayName": t["displayName"], "validTo": t["validTo"], "scope": t["scope"],
+               "targetAccounts": t["targetAccounts"], "validFrom": t["validFrom"],
+               "authorizationId": t["authorizationId"], "token": None}
+              for t in state.pats.get(request.identity.get("descriptor", ""), []) if shown(t)]
+    try:
+        size = int(request.param("$top") or TOKEN_ADMIN_PAGE)
+        page, token = paging.body_token(request, tokens, key=lambda t: t["authorizationId"], size=size)
+    except paging.BadToken as exc:
+        return exc.response
+    except ValueError:
+        return paging.bad_parameter("$top", request.param("$top"))
+    return json_response({"continuationToken": token or "", "patTokens": page})
+
+
 USERS_LOCATION = ("graph", "users", "005e26ec-6b77-4e4f-a986-b3827bf241f5", 1)
 GROUPS_LOCATION = ("graph", "groups", "ebbe6af8-0b91-4c13-8cf1-777c14858188", 1)
 SPS_LOCATION = ("graph", "servicePrincipals", "e1dbb0ae-49cb-4532-95a1-86cd89cfcab4", 1)
@@ -436,4 +461,5 @@ ROUTES: list[Route] = [
     route("GET", VSAEX, "_apis/groupentitlements", group_entitlements, "vso.memberentitlementmanagement"),
     route("GET", VSSPS, "_apis/tokenadmin/personalaccesstokens/{subjectDescriptor}", token_admin_pats,
           "vso.tokenadministration"),
+    route("GET", VSSPS, "_apis/tokens/pats", own_pats, "vso.tokens", preview=True),
 ]

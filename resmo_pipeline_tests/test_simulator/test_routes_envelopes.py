@@ -181,6 +181,10 @@ def test_entitlements_and_token_admin(simulator: Simulator, http: requests.Sessi
     assert set(pats) == {"value", "continuationToken"} and pats["continuationToken"] is None
     assert {p["scope"] for p in pats["value"]} == {"app_token", "vso.code vso.build vso.graph vso.project"}
     assert all(p["token"] is None for p in pats["value"])
+    own = ok(call(simulator, "vssps.dev.azure.com", "_apis/tokens/pats", "7.1-preview.1", session=http))
+    assert own["continuationToken"] == "" and {p["displayName"] for p in own["patTokens"]} == {
+        "inventory-readonly", "full-access-legacy"}
+    assert all(p["token"] is None for p in own["patTokens"])
 
 
 def test_code_endpoints(simulator: Simulator, http: requests.Session) -> None:
