@@ -121,6 +121,19 @@ def pipeline_permissions(request: SimRequest, project: dict[str, Any]) -> SimRes
     return json_response(body)
 
 
+def authorized_resources(request: SimRequest, project: dict[str, Any]) -> SimResponse:
+    """Legacy view of the resources authorized for all pipelines of the project (`type`, `id` filters)."""
+    wanted_type = (request.param("type") or "").lower()
+    wanted_id = (request.param("id") or "").lower()
+    values = [
+        {"type": kind, "id": body["resource"]["id"], "name": body["resource"].get("name"), "authorized": True}
+        for (pid, kind, resource_id), body in state_of(request).pipeline_permissions.items()
+        if pid == project["id"] and (body.get("allPipelines") or {}).get("authorized")
+        and (not wanted_type or kind == wanted_type) and (not wanted_id or resource_id == wanted_id)
+    ]
+    return paging.collection(values)
+
+
 def check_configurations(request: SimRequest, project: dict[str, Any]) -> SimResponse:
     """Checks (approvals, branch control, ...) on protected resources; settings only with `$expand=settings`."""
     resource_type = (request.param("resourceType") or "").lower()
@@ -294,6 +307,7 @@ ROUTES: list[Route] = [
     _p("{project}/_apis/pipelines/pipelinepermissions/{resourceType}/{resourceId}", pipeline_permissions,
        "vso.build", preview=True),
     _p("{project}/_apis/pipelines/checks/configurations", check_configurations, "vso.build", preview=True),
+    _p("{project}/_apis/build/authorizedresources", authorized_resources, "vso.build", preview=True),
     route("GET", VSRM, "{project}/_apis/release/definitions", with_project(release_definitions), "vso.release"),
     route("GET", VSRM, "{project}/_apis/release/definitions/{definitionId}", with_project(get_release_definition),
           "vso.release"),

@@ -254,6 +254,9 @@ def test_pipeline_endpoints(simulator: Simulator, http: requests.Session) -> Non
                   f"Contoso Web/_apis/pipelines/pipelinepermissions/endpoint/{by_name['prod-azure-wif']['id']}",
                   "7.1-preview.1", session=http))
     assert "allPipelines" not in wif and [p["id"] for p in wif["pipelines"]] == [web_ci["id"]]
+    legacy = collection(call(simulator, "dev.azure.com", "Contoso Web/_apis/build/authorizedresources",
+                             "7.1-preview.1", type="endpoint", session=http))
+    assert [(r["name"], r["authorized"]) for r in legacy] == [("legacy-azure-secret", True)]
     history = collection(call(simulator, "dev.azure.com",
                               f"Contoso Web/_apis/serviceendpoint/{by_name['prod-azure-wif']['id']}/executionhistory",
                               session=http))
