@@ -36,6 +36,11 @@ class BadToken(Exception):
         self.response = response
 
 
+def descending(text: str) -> tuple[int, ...]:
+    """A sort key that orders strings descending (keys stay JSON-encodable for tokens)."""
+    return (*(-ord(c) for c in text), 1)
+
+
 def encode_token(key: Any) -> str:
     """An opaque, stable token naming the last key a page returned."""
     return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode().rstrip("=")

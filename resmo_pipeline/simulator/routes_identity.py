@@ -19,6 +19,7 @@ TOKEN_ADMIN_PAGE = 100
 KIND_PATH = {"user": "Users", "group": "Groups", "servicePrincipal": "ServicePrincipals"}
 LICENSE_NAMES = {"express": "Basic", "advanced": "Basic + Test Plans", "stakeholder": "Stakeholder",
                  "none": "No access", "professional": "Visual Studio Professional"}
+ORDER_FIELDS = {"name": "name", "lastaccessed": "lastAccessedDate", "datecreated": "dateCreated"}
 GROUP_TYPES = {"Project Administrators": "projectAdministrator", "Contributors": "projectContributor",
                "Readers": "projectReader", "Project Valid Users": "projectValidUser"}
 
@@ -333,10 +334,19 @@ def user_entitlements(request: SimRequest) -> SimResponse:
     def selected() -> list[dict[str, Any]]:
         return [{"d": d} for d in state.entitlements if d in state.subjects and matches(state, d)]
 
-    cache = (state.page_cache, ("entitlements", request.param("$filter"), state.revision))
+    order = (request.param("$orderBy") or "name asc").split()
+    field_name = ORDER_FIELDS.get(order[0].lower() if order else "name")
+    if field_name is None:
+        return error_response(400, f"The $orderBy value '{request.param('$orderBy')}' is not supported. Use name, "
+                                   "lastAccessed or dateCreated, optionally followed by asc or desc.",
+                              "System.ArgumentException, mscorlib", "ArgumentException")
+    reverse = len(order) > 1 and order[1].lower() == "desc"
+    cache = (state.page_cache, ("entitlements", request.param("$filter"), field_name, reverse, state.revision))
 
-    def key(item: dict[str, Any]) -> tuple[str, str]:
-        return state.subjects[item["d"]]["displayName"].lower(), item["d"]
+    def key(item: dict[str, Any]) -> tuple[Any, ...]:
+        value = (state.subjects[item["d"]]["displayName"].lower() if field_name == "name"
+                 else state.entitlements[item["d"]][field_name])
+        return (paging.descending(value), paging.descending(item["d"])) if reverse else (value, item["d"])
 
     try:
         page, token = paging.body_token(request, selected, key=key, size=ENTITLEMENTS_PAGE, cache=cache)

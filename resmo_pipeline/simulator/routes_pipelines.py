@@ -84,15 +84,10 @@ def pipelines(request: SimRequest, project: dict[str, Any]) -> SimResponse:
     descending = "desc" in (request.param("orderBy") or "name asc").lower()
     items = state.build_definitions[project["id"]]
     if descending:
-        return paging.header_token(request, items, key=lambda d: (_inverse(d["name"].lower()), -d["id"]),
+        return paging.header_token(request, items, key=lambda d: (paging.descending(d["name"].lower()), -d["id"]),
                                    render=lambda d: _pipeline(state, project, d, False), default_top=None)
     return paging.header_token(request, items, key=lambda d: (d["name"].lower(), d["id"]),
                                render=lambda d: _pipeline(state, project, d, False), default_top=None)
-
-
-def _inverse(text: str) -> tuple[int, ...]:
-    """A sort key that orders strings descending."""
-    return (*(-ord(c) for c in text), 1)
 
 
 def get_pipeline(request: SimRequest, project: dict[str, Any]) -> SimResponse:
@@ -206,7 +201,8 @@ def endpoint_history(request: SimRequest, project: dict[str, Any]) -> SimRespons
     """When a service connection was last used, newest first; `top` with an opaque header token."""
     key = request.path_params["endpointId"].lower()
     history = state_of(request).endpoint_history.get(key, [])
-    return paging.header_token(request, history, key=lambda h: (_inverse(h["data"]["finishTime"]), h["data"]["id"]),
+    return paging.header_token(request, history,
+                               key=lambda h: (paging.descending(h["data"]["finishTime"]), h["data"]["id"]),
                                default_top=None, top_param="top")
 
 

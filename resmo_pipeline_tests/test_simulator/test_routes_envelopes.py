@@ -172,6 +172,13 @@ def test_entitlements_and_token_admin(simulator: Simulator, http: requests.Sessi
     guests = ok(call(simulator, "vsaex.dev.azure.com", "_apis/userentitlements", **{"$filter": "userType eq 'guest'"},
                      session=http))
     assert [e["user"]["displayName"] for e in guests["members"]] == ["Grace Guest"]
+    recent = ok(call(simulator, "vsaex.dev.azure.com", "_apis/userentitlements",
+                     **{"$orderBy": "lastAccessed desc"}, session=http))["members"]
+    accessed = [e["lastAccessedDate"] for e in recent]
+    assert accessed == sorted(accessed, reverse=True) and recent[-1]["lastAccessedDate"].startswith("0001")
+    bad_order = call(simulator, "vsaex.dev.azure.com", "_apis/userentitlements", **{"$orderBy": "shoeSize"},
+                     session=http)
+    assert bad_order.status_code == 400
     one = ok(call(simulator, "vsaex.dev.azure.com", f"_apis/userentitlements/{state.pat_owner['id']}", session=http))
     assert one["user"]["principalName"] == "alice@contoso.com"
     rules = collection(call(simulator, "vsaex.dev.azure.com", "_apis/groupentitlements", session=http))
