@@ -155,7 +155,7 @@ def membership_state(request: SimRequest) -> SimResponse:
 def subject_lookup(request: SimRequest) -> SimResponse:
     """Resolve descriptors in bulk: `value` is a dictionary keyed by descriptor (unknown ones left out)."""
     state = state_of(request)
-    keys = (request.body or {}).get("lookupKeys") or []
+    keys = (request.body.get("lookupKeys") if isinstance(request.body, dict) else None) or []
     found = {}
     for key in keys:
         descriptor = key.get("descriptor") if isinstance(key, dict) else None

@@ -174,7 +174,7 @@ def organization_aad_page(request: SimRequest) -> SimResponse:
 def hierarchy_query(request: SimRequest) -> SimResponse:
     """Internal: data providers by contribution id (organization policies, organization pipeline settings)."""
     state = state_of(request)
-    ids = (request.body or {}).get("contributionIds") or []
+    ids = (request.body.get("contributionIds") if isinstance(request.body, dict) else None) or []
     providers: dict[str, Any] = {}
     for contribution in ids:
         if contribution == HIERARCHY_POLICY_PROVIDER:
