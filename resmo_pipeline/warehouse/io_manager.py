@@ -111,17 +111,27 @@ class ResmoDuckDbClient(DbClient):
         config = context.resource_config or {}
         database = config["database"]
         lock_timeout_s = config.get("lock_timeout_s", access.DEFAULT_LOCK_TIMEOUT_S)
+        settings = config.get("connection_config") or {}
         if isinstance(context, dg.OutputContext):
             with access.write_connection(
                 database, lock_timeout_s=lock_timeout_s, publish_after_s=config.get("read_copy_interval_s")
             ) as conn:
+                _apply_settings(conn, settings)
                 yield conn
         else:
             conn = access.open_warehouse(database, lock_timeout_s=lock_timeout_s)
             try:
+                _apply_settings(conn, settings)
                 yield conn
             finally:
                 conn.close()
+
+
+def _apply_settings(connection: Any, settings: Mapping[str, Any]) -> None:
+    """Apply ``connection_config`` as session settings (the file is opened with one configuration process-wide)."""
+    for name, value in settings.items():
+        literal = str(value).lower() if isinstance(value, bool) else f"'{str(value).replace(chr(39), chr(39) * 2)}'"
+        connection.execute(f"SET {quote_identifier(name)} = {literal}")
 
 
 def _frame_types(connection: Any, relation: str) -> dict[str, str]:

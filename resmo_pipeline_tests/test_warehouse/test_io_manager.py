@@ -220,7 +220,7 @@ def test_history_is_recorded_in_the_same_write_and_can_be_switched_off(instance,
     assert query(warehouse, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'teams'") == [(1,)]
 
 
-def test_downstream_asset_loads_its_partition(instance, warehouse: Path) -> None:
+def test_downstream_asset_loads_its_partition_with_connection_settings(instance, warehouse: Path) -> None:
     upstream = table_asset("repositories", lambda ctx: rows(ctx.partition_key, REPOS))
     assert materialize([upstream], instance, warehouse, "fabrikam").success
 
@@ -234,7 +234,8 @@ def test_downstream_asset_loads_its_partition(instance, warehouse: Path) -> None
     def branches(context: dg.AssetExecutionContext, repositories: pd.DataFrame) -> pd.DataFrame:
         return rows(context.partition_key, [{"id": f"{r}/main"} for r in repositories["resource_id"]])
 
-    assert materialize([upstream, branches], instance, warehouse, "contoso").success
+    settings = {"threads": 1, "preserve_insertion_order": False}
+    assert materialize([upstream, branches], instance, warehouse, "contoso", connection_config=settings).success
     assert query(warehouse, "SELECT resource_id FROM azure_devops.branches ORDER BY 1") == [("1/main",), ("2/main",)]
 
 
