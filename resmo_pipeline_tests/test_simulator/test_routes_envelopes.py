@@ -356,3 +356,54 @@ def test_limited_pat_is_refused_outside_its_scope(simulator: Simulator, http: re
     assert call(simulator, "dev.azure.com", "_apis/git/repositories", pat=pat, session=http).status_code == 200
     refused = call(simulator, "dev.azure.com", "Payments/_apis/build/definitions", pat=pat, session=http)
     assert refused.status_code == 403 and "vso.build" in refused.json()["message"]
+
+
+def test_single_object_gets(simulator: Simulator, http: requests.Session) -> None:
+    """The by-id endpoints answer the unwrapped object (or the service's 404)."""
+    state = simulator.state
+    web = project(state, "Contoso Web")
+    team = state.teams[web["id"]][0]
+    assert ok(call(simulator, "dev.azure.com", f"_apis/projects/{web['id']}/teams/{team['id']}",
+                   session=http))["name"] == team["name"]
+    assert {p["name"] for p in collection(call(simulator, "dev.azure.com", "_apis/process/processes",
+                                               session=http))} == {"Agile", "Scrum", "Basic"}
+    pca = state.group_named("[contoso]\\Project Collection Administrators")
+    assert pca is not None
+    eve = next(d for d in state.memberships_down[pca["descriptor"]] if state.subjects[d]["displayName"] == "Eve Direct")
+    member = call(simulator, "vssps.dev.azure.com", f"_apis/graph/memberships/{eve}/{pca['descriptor']}",
+                  "7.1-preview.1", session=http)
+    assert ok(member)["containerDescriptor"] == pca["descriptor"]
+    judy = next(d for d, s in state.subjects.items() if s["displayName"] == "Judy Dev")
+    assert call(simulator, "vssps.dev.azure.com", f"_apis/graph/memberships/{judy}/{pca['descriptor']}",
+                "7.1-preview.1", session=http).status_code == 404
+    assert ok(call(simulator, "vssps.dev.azure.com", f"_apis/graph/membershipstates/{eve}", "7.1-preview.1",
+                   session=http))["active"] is True
+    assert ok(call(simulator, "vssps.dev.azure.com", f"_apis/graph/groups/{pca['descriptor']}", "7.1-preview.1",
+                   session=http))["displayName"] == "Project Collection Administrators"
+    policy = state.policy_configurations[web["id"]][0]
+    assert ok(call(simulator, "dev.azure.com", f"Contoso Web/_apis/policy/configurations/{policy['id']}",
+                   session=http))["id"] == policy["id"]
+    assert ok(call(simulator, "dev.azure.com", f"Contoso Web/_apis/policy/types/{policy['type']['id']}",
+                   session=http))["displayName"] == policy["type"]["displayName"]
+    release = state.release_definitions[web["id"]][0]
+    assert ok(call(simulator, "vsrm.dev.azure.com", f"Contoso Web/_apis/release/definitions/{release['id']}",
+                   session=http))["environments"]
+    endpoint = next(e for e in state.service_endpoints if e["name"] == "prod-azure-wif")
+    assert ok(call(simulator, "dev.azure.com", f"Contoso Web/_apis/serviceendpoint/endpoints/{endpoint['id']}",
+                   session=http))["name"] == "prod-azure-wif"
+    assert ok(call(simulator, "dev.azure.com", f"Payments/_apis/serviceendpoint/endpoints/{endpoint['id']}",
+                   session=http)) is None
+    environment = state.environments[web["id"]][0]
+    assert ok(call(simulator, "dev.azure.com", f"Contoso Web/_apis/distributedtask/environments/{environment['id']}",
+                   session=http))["name"] == environment["name"]
+    assert ok(call(simulator, "dev.azure.com", "_apis/distributedtask/pools/1", session=http))["isHosted"] is True
+    assert call(simulator, "dev.azure.com", "_apis/distributedtask/pools/999", session=http).status_code == 404
+    one_namespace = collection(call(simulator, "dev.azure.com",
+                                    f"_apis/securitynamespaces/{NAMESPACE_IDS['Build']}", session=http))
+    assert [n["name"] for n in one_namespace] == ["Build"]
+    creators = collection(call(simulator, "feeds.dev.azure.com", "_apis/packaging/globalpermissions", session=http))
+    assert {p["role"] for p in creators} == {"administrator", "feedCreator"}
+    aad = ok(call(simulator, "dev.azure.com", "_settings/organizationAad", "5.0-preview.1", __rt="fps", __ver="2",
+                  session=http))
+    tenant = aad["fps"]["dataProviders"]["data"]["ms.vss-admin-web.organization-admin-aad-data-provider"]
+    assert tenant["orgnizationTenantData"]["id"] == state.tenant_id
