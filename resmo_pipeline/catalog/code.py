@@ -113,7 +113,7 @@ TYPES = (
             ctx("type_name", description="e.g. Minimum number of reviewers, Build (resolved via policy/types)."),
             col("is_enabled", "BOOLEAN"),
             col("is_blocking", "BOOLEAN"),
-            col("is_deleted", "BOOLEAN"),
+            col("deleted", "BOOLEAN", "isDeleted", "The policy was deleted (listings normally omit those)."),
             col("is_enterprise_managed", "BOOLEAN"),
             col("revision", "BIGINT"),
             col("settings", "JSON"),

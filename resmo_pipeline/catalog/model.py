@@ -29,6 +29,12 @@ ColumnType = Literal["VARCHAR", "BIGINT", "BOOLEAN", "TIMESTAMP", "DOUBLE", "JSO
 Scope = Literal["organization", "project", "parent"]
 WriteMode = Literal["replace", "append"]
 
+#: Names the row contract (organization, resource_id, fetched_at, raw) and the SCD2 history tables
+#: (valid_from, valid_to, row_hash, is_deleted) use themselves; typed columns must not take them.
+RESERVED_COLUMNS = frozenset(
+    {"organization", "resource_id", "fetched_at", "raw", "valid_from", "valid_to", "row_hash", "is_deleted"}
+)
+
 #: A column's value from the item (and the request's context, e.g. the parent's ids).
 Extractor = Callable[[Mapping[str, Any], Mapping[str, Any]], Any]
 #: A path parameter / context value taken from a parent row.
@@ -223,6 +229,9 @@ class ResourceType:
         names = [c.name for c in self.columns]
         if len(set(names)) != len(names):
             raise ValueError(f"{self.name}: duplicate column names")
+        clashing = RESERVED_COLUMNS.intersection(names)
+        if clashing:
+            raise ValueError(f"{self.name}: columns {sorted(clashing)} are reserved for the row contract or history")
         missing = [k for k in self.key if k not in names]
         if missing:
             raise ValueError(f"{self.name}: key columns {missing} are not declared columns")

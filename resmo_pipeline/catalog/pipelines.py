@@ -295,7 +295,7 @@ TYPES = (
             col("path", "VARCHAR"),
             col("source", "VARCHAR"),
             col("revision", "BIGINT"),
-            col("is_deleted", "BOOLEAN"),
+            col("deleted", "BOOLEAN", "isDeleted", "The definition was deleted (listings normally omit those)."),
             col("release_name_format", "VARCHAR"),
             col("environments", "JSON", description="Stages with preDeployApprovals, postDeployApprovals, "
                 "gates, deployPhases, variables."),

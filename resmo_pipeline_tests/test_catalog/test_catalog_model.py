@@ -45,7 +45,8 @@ def test_entry_is_well_formed(name: str) -> None:
     for column in rt.columns:
         assert SNAKE.match(column.name), column.name
         assert column.type in DUCKDB_TYPES, (column.name, column.type)
-    reserved = {"organization", "resource_id", "fetched_at", "raw"}
+    # the row contract's and the SCD2 history tables' own columns
+    reserved = {"organization", "resource_id", "fetched_at", "raw", "valid_from", "valid_to", "row_hash", "is_deleted"}
     assert not reserved & {c.name for c in rt.columns}
     assert rt.column_names[:2] == ["organization", "resource_id"] and rt.column_names[-2:] == ["fetched_at", "raw"]
     assert list(rt.column_types) == rt.column_names

@@ -74,7 +74,7 @@ def test_policy_configuration_settings_and_scope() -> None:
     frame = rows("policy_configurations", body("policy__GET__policy_configurations")["value"],
                  {"project_id": "p1", "type_name": "Required reviewers"})
     row = frame.loc["p1/17"]
-    assert bool(row["is_blocking"]) and bool(row["is_enabled"]) and not bool(row["is_deleted"])
+    assert bool(row["is_blocking"]) and bool(row["is_enabled"]) and not bool(row["deleted"])
     assert row["type_id"] == "fd2167ab-b0be-447a-8ec8-39368250530e"
     assert json.loads(row["scope"])[0] == {"refName": "refs/heads/master", "matchKind": "Exact", "repositoryId": None}
     assert row["created_by"] == "fabrikamfiber16@hotmail.com"
