@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from contextlib import ExitStack
 from typing import Any
 
@@ -11,6 +13,7 @@ from resmo_pipeline.catalog import RESOURCE_TYPES
 from resmo_pipeline.inventory import progress
 from resmo_pipeline.inventory.assets import asset_key
 from resmo_pipeline.simulator import run_simulator
+from resmo_pipeline.warehouse import read_connection
 from resmo_pipeline_tests.test_inventory.conftest import Harness
 
 
@@ -134,3 +137,54 @@ def test_assets_carry_catalog_metadata() -> None:
         assert columns == list(resource_type.column_types)
         assert {asset_key(parent) for parent in resource_type.parents} <= {dep.asset_key for dep in spec.deps}
         assert set(spec.kinds) == {"azure_devops", "duckdb"}
+
+
+READER = """
+import pathlib, sys, time
+from resmo_pipeline.warehouse import read_connection
+
+warehouse, stop = sys.argv[1], pathlib.Path(sys.argv[2])
+with read_connection(warehouse) as conn:
+    print("open", flush=True)
+    counts = set()
+    deadline = time.monotonic() + 120
+    while not stop.exists() and time.monotonic() < deadline:
+        counts.add(conn.execute("select count(*) from azure_devops.repositories").fetchall()[0][0])
+        time.sleep(0.02)
+    print(",".join(str(count) for count in sorted(counts)), flush=True)
+"""
+
+
+def test_a_reader_holding_the_read_path_open_never_breaks_a_sync(harness: Harness, demo_sim: Any) -> None:
+    organization = harness.connect(demo_sim)
+    assert harness.materialize(organization, ["projects", "repositories"]).success
+    expected = harness.query("select count(*) from azure_devops.repositories")[0][0]
+    stop = harness.home / "stop-reader"
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(harness.warehouse), str(stop)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert reader.stdout is not None and reader.stdout.readline().strip() == "open"
+        result = harness.materialize(organization, ["projects", "repositories", "branches"])
+    finally:
+        stop.touch()
+        out, _ = reader.communicate(timeout=60)
+
+    assert result.success
+    assert reader.returncode == 0
+    assert out.strip() == str(expected)  # the reader kept one consistent view the whole time
+    with read_connection(harness.warehouse) as conn:
+        assert conn.execute("select count(*) from azure_devops.branches").fetchall()[0][0] > 0
+
+
+def test_a_warehouse_written_by_an_older_catalog_is_upgraded_in_place(harness: Harness, demo_sim: Any) -> None:
+    organization = harness.connect(demo_sim)
+    assert harness.materialize(organization, ["projects"]).success
+    newest_column = RESOURCE_TYPES["projects"].columns[-1].name
+    harness.query(f"alter table azure_devops.projects drop column {newest_column}")
+
+    assert harness.materialize(organization, ["projects"]).success
+
+    columns = [row[0] for row in harness.query("describe azure_devops.projects")]
+    assert newest_column in columns
+    assert harness.query(f"select count(*) from azure_devops.projects where {newest_column} is not null")[0][0] > 0
