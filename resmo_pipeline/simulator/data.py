@@ -588,8 +588,7 @@ class _Builder:
         self.collection_build_service = self.service_identity(
             f"Project Collection Build Service ({self.s.organization})", None)
         self.member(self.pcbsa, self.collection_build_service)
-        hosted_id = 1
-        self.hosted_pool = self.pool(hosted_id, "Azure Pipelines", hosted=True)
+        self.hosted_pool = self.pool(1, "Azure Pipelines", hosted=True)
         self.pool(2, "Default", hosted=False)
 
     def project(self, name: str, description: str, *, visibility: str = "private",
