@@ -197,3 +197,13 @@ def load_compliance_checks(asset_keys: Collection[dg.AssetKey] | None = None) ->
     for error in rule_set.errors:
         log.warning("Rule not loaded: %s", error)
     return build_compliance_checks(rule_set.rules, asset_keys)
+
+
+def compliance_seconds(instance: dg.DagsterInstance, run_id: str, rules: Sequence[Rule]) -> float:
+    """Seconds a run spent in the rules' check steps: evaluating them and updating the findings."""
+    suffixes = tuple(f"_{rule.check_name}" for rule in rules)
+    return sum(
+        (stats.end_time or stats.start_time or 0.0) - (stats.start_time or 0.0)
+        for stats in instance.get_run_step_stats(run_id)
+        if stats.step_key.endswith(suffixes)
+    )
