@@ -18,6 +18,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "resmo_pipeline.integrations.commands",
     "resmo_pipeline.integrations.demo",
     "resmo_pipeline.inventory.commands",
+    "resmo_pipeline.notify.commands",
     "resmo_pipeline.simulator.commands",
     "resmo_pipeline.warehouse.commands",
 )

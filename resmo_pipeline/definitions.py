@@ -13,6 +13,7 @@ from resmo_pipeline.inventory.jobs import inventory_job
 from resmo_pipeline.inventory.resources import AzureDevOpsResource, WarehouseResource
 from resmo_pipeline.inventory.schedules import inventory_poll_schedule
 from resmo_pipeline.inventory.sensors import audit_log_change_sensor
+from resmo_pipeline.notify.sensors import notification_sensor
 from resmo_pipeline.warehouse import ResmoDuckDBIOManager
 
 
@@ -35,6 +36,7 @@ def build_definitions() -> dg.Definitions:
         ],
         sensors=[
             audit_log_change_sensor,
+            notification_sensor,
         ],
         resources={
             IO_MANAGER_KEY: ResmoDuckDBIOManager(database=warehouse),
