@@ -13,6 +13,7 @@ from resmo_pipeline import settings
 from resmo_pipeline.compliance.exports import EXPORTERS, FORMATS
 from resmo_pipeline.compliance.loader import (
     BUILTIN_RULES_DIR,
+    builtin_rules,
     load_rule_files,
     load_rules,
     rule_files,
@@ -162,7 +163,7 @@ def _rules_validate(args: argparse.Namespace) -> int:
     files = rule_files(path) if path.is_dir() else [path]
     builtin_dir = BUILTIN_RULES_DIR.resolve()
     validating_builtins = path.resolve() == builtin_dir or builtin_dir in path.resolve().parents
-    taken = {} if validating_builtins else {rule.id: rule.path for rule in load_rules(builtin=True, extra_dir=None)}
+    taken = {} if validating_builtins else {rule.id: rule.path for rule in builtin_rules().rules}
     rule_set = load_rule_files(files, source="custom", taken_ids=taken)
     for rule in rule_set.rules:
         print(f"ok       {rule.id} ({rule.path})")

@@ -266,6 +266,12 @@ def rule_files(directory: Path) -> list[Path]:
     return sorted(directory.rglob("*.sql"))
 
 
+@cache
+def builtin_rules() -> RuleSet:
+    """The rules shipped with the package (validated once per process: they cannot change while it runs)."""
+    return load_rule_files(rule_files(BUILTIN_RULES_DIR), source="builtin")
+
+
 def load_rules(builtin: bool = True, extra_dir: str | Path | None = None) -> RuleSet:
     """All rules to evaluate: the built-in ones and those in ``extra_dir`` (default: env ``RESMO_RULES_DIR``).
 
@@ -273,21 +279,17 @@ def load_rules(builtin: bool = True, extra_dir: str | Path | None = None) -> Rul
     """
     if extra_dir is None:
         extra_dir = os.environ.get(RULES_DIR_ENV) or None
-    conn = empty_warehouse()
-    try:
-        loaded = load_rule_files(rule_files(BUILTIN_RULES_DIR), source="builtin", conn=conn) if builtin else RuleSet()
-        if extra_dir is None:
-            return loaded
-        directory = Path(extra_dir).expanduser()
-        if not directory.is_dir():
-            missing = RuleLoadError(
-                path=directory,
-                problem="the custom rules directory does not exist",
-                hint=f"create it or correct {RULES_DIR_ENV}",
-            )
-            return RuleSet(rules=loaded.rules, errors=(*loaded.errors, missing))
-        taken = {rule.id: rule.path or directory for rule in loaded.rules}
-        custom = load_rule_files(rule_files(directory), source="custom", taken_ids=taken, conn=conn)
-    finally:
-        conn.close()
+    loaded = builtin_rules() if builtin else RuleSet()
+    if extra_dir is None:
+        return loaded
+    directory = Path(extra_dir).expanduser()
+    if not directory.is_dir():
+        missing = RuleLoadError(
+            path=directory,
+            problem="the custom rules directory does not exist",
+            hint=f"create it or correct {RULES_DIR_ENV}",
+        )
+        return RuleSet(rules=loaded.rules, errors=(*loaded.errors, missing))
+    taken = {rule.id: rule.path or directory for rule in loaded.rules}
+    custom = load_rule_files(rule_files(directory), source="custom", taken_ids=taken)
     return RuleSet(rules=loaded.rules + custom.rules, errors=loaded.errors + custom.errors)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from resmo_pipeline.compliance.evaluate import evaluate
-from resmo_pipeline.compliance.loader import load_rules
+from resmo_pipeline.compliance.loader import builtin_rules
 from resmo_pipeline.compliance.model import RuleResult, RuleStatus
 from resmo_pipeline.compliance.params import ParameterConfig
 from resmo_pipeline.simulator.data import DEMO_RULE_EXAMPLES
@@ -18,7 +18,7 @@ from resmo_pipeline.warehouse.access import write_connection
 
 from .conftest import ORGANIZATION
 
-BUILTIN = load_rules(builtin=True, extra_dir=None)
+BUILTIN = builtin_rules()
 
 
 @pytest.fixture(scope="module")

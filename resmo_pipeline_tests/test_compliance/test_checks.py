@@ -8,14 +8,14 @@ import duckdb
 import pytest
 
 from resmo_pipeline.compliance.checks import build_compliance_checks
-from resmo_pipeline.compliance.loader import load_rules
+from resmo_pipeline.compliance.loader import builtin_rules
 from resmo_pipeline.inventory.partitions import organizations
 from resmo_pipeline.inventory.resources import WarehouseResource
 from resmo_pipeline.warehouse.access import write_connection
 
 from .conftest import ORGANIZATION
 
-RULES = load_rules(builtin=True, extra_dir=None)
+RULES = builtin_rules()
 TYPES = ("service_connections", "pipeline_permissions", "service_connection_usage")
 
 

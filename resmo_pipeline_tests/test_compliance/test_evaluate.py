@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from resmo_pipeline.compliance.evaluate import evaluate, evaluate_warehouse
-from resmo_pipeline.compliance.loader import load_rule_files, load_rules
+from resmo_pipeline.compliance.loader import builtin_rules, load_rule_files
 from resmo_pipeline.compliance.model import RuleStatus
 from resmo_pipeline.compliance.params import ParameterConfig, ParameterConfigError, load_parameters
 from resmo_pipeline.compliance.suppressions import SuppressionFileError, load_suppressions
@@ -19,7 +19,7 @@ from resmo_pipeline.warehouse.access import write_connection
 
 from .conftest import ORGANIZATION, write_inventory
 
-RULES = load_rules(builtin=True, extra_dir=None)
+RULES = builtin_rules()
 T0 = dt.datetime(2026, 11, 1, 12, 0)
 
 

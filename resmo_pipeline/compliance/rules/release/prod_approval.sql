@@ -33,7 +33,7 @@ WITH stages AS (
     FROM azure_devops.release_definitions AS d,
          unnest(CAST(d.environments AS JSON[])) AS e(stage)
     WHERE d.organization = $organization
-      AND NOT coalesce(d.is_deleted, FALSE)
+      AND NOT coalesce(d.deleted, FALSE)
 )
 SELECT
     organization,

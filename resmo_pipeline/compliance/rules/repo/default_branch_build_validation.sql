@@ -25,7 +25,7 @@ WITH scopes AS (
          unnest(from_json(p.scope, '[{"repositoryId":"VARCHAR","refName":"VARCHAR","matchKind":"VARCHAR"}]')) AS s(entry)
     WHERE p.organization = $organization
       AND p.type_id = $policy_type_id
-      AND p.is_enabled AND p.is_blocking AND NOT coalesce(p.is_deleted, FALSE)
+      AND p.is_enabled AND p.is_blocking AND NOT coalesce(p.deleted, FALSE)
 )
 SELECT
     r.organization,

@@ -32,7 +32,7 @@ WITH scopes AS (
          unnest(from_json(p.scope, '[{"repositoryId":"VARCHAR","refName":"VARCHAR","matchKind":"VARCHAR"}]')) AS s(entry)
     WHERE p.organization = $organization
       AND p.type_id = $policy_type_id
-      AND p.is_enabled AND p.is_blocking AND NOT coalesce(p.is_deleted, FALSE)
+      AND p.is_enabled AND p.is_blocking AND NOT coalesce(p.deleted, FALSE)
       AND p.minimum_approver_count >= $min_approvers
       AND NOT coalesce(p.creator_vote_counts, TRUE)
       AND coalesce(p.reset_on_source_push, FALSE)
