@@ -126,11 +126,6 @@ def _parent_value(row: Mapping[str, Any], source: ParentValue) -> Any:
     return source(row) if callable(source) else row.get(source)
 
 
-def literal(value: Any) -> Callable[[Mapping[str, Any]], Any]:
-    """A fan-out value that is the same for every parent row (e.g. the resource type in a URL)."""
-    return lambda _row: value
-
-
 #: One collected item with the context of the request that returned it.
 Record = tuple[dict[str, Any], dict[str, Any]]
 

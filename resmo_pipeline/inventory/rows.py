@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -138,11 +138,6 @@ def _getter(column: Column) -> Extractor:
         (key,) = steps
         return lambda item, _context: item.get(key)
     return lambda item, _context: _walk(item, steps)
-
-
-def column_value(column: Column, item: Mapping[str, Any], context: Mapping[str, Any]) -> Any:
-    """A column's value for one record, before type conversion."""
-    return _getter(column)(item, context)
 
 
 def resource_id(key_values: Sequence[Any]) -> str:
