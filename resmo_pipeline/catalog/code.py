@@ -63,6 +63,7 @@ TYPES = (
             col("parent_repository_id", "VARCHAR", "parentRepository.id", "The repository this one forks."),
         ),
         required_scope="vso.code",
+        ignore_in_history=("size",),
         audit_actions=("Git.",),
     ),
     ResourceType(
