@@ -82,6 +82,7 @@ def _listing(resource_type: ResourceType, fc: FetchContext) -> list[Record]:
     since_params = {}
     if fc.since is not None and resource_type.since_param:
         since_params[resource_type.since_param] = _iso(fc.since)
+    vanished: list[str] = []
 
     def read(plan: tuple[Endpoint, Call, bool]) -> list[Record]:
         endpoint, call, from_parent = plan
@@ -95,11 +96,14 @@ def _listing(resource_type: ResourceType, fc: FetchContext) -> list[Record]:
         except NotFoundError:
             if not from_parent:
                 raise
-            fc.warnings.append(f"{endpoint.path} {dict(call.path_params)}: not found (removed during the sync?)")
+            vanished.append(f"{endpoint.path} {dict(call.path_params)}")
             return []
         return [(item, dict(call.context)) for item in items if isinstance(item, dict)]
 
-    return [record for records in fc.client.map(read, planned) for record in records]
+    records = [record for records in fc.client.map(read, planned) for record in records]
+    if vanished:
+        fc.warnings.append(f"{len(vanished)} parent(s) not found, removed during the sync? (first: {vanished[0]})")
+    return records
 
 
 def _iso(moment: datetime | str) -> str:
