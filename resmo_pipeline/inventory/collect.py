@@ -172,7 +172,7 @@ def collect_all(
     types: Iterable[ResourceType | str] | None = None,
     *,
     since: Mapping[str, datetime | str] | None = None,
-    parallel_types: int = 4,
+    parallel_types: int = 8,
 ) -> dict[str, CollectionResult]:
     """Read many types (default: every enabled type) with parents before children, in memory.
 
