@@ -193,6 +193,7 @@ def collect_all(
     order = [name for name in RESOURCE_TYPES if name in needed]
     results: dict[str, CollectionResult] = {}
     parent_rows: dict[str, list[dict[str, Any]]] = {}
+    children_left = {name: sum(name in RESOURCE_TYPES[child].parents for child in order) for name in order}
     running: dict[Future[CollectionResult], str] = {}
     waiting = list(order)
     with ThreadPoolExecutor(max_workers=max(1, parallel_types), thread_name_prefix="collect") as pool:
@@ -202,6 +203,10 @@ def collect_all(
                 waiting.remove(name)
                 rt = RESOURCE_TYPES[name]
                 parents = {p: parent_rows[p] for p in rt.parents}
+                for parent in rt.parents:
+                    children_left[parent] -= 1
+                    if not children_left[parent]:
+                        del parent_rows[parent]  # the running collections hold what they need
                 running[pool.submit(collect, rt, client, parents, (since or {}).get(name))] = name
             done, _ = wait(list(running), return_when=FIRST_COMPLETED)
             for future in done:
@@ -211,7 +216,7 @@ def collect_all(
                     wait(list(running))
                     raise error
                 results[name] = future.result()
-                if any(name in RESOURCE_TYPES[child].parents for child in order):
+                if children_left[name]:
                     parent_rows[name] = results[name].parent_rows()
                 logger.info("%s: %d rows, %d requests", name, len(results[name].rows), results[name].requests)
     return {name: results[name] for name in order}
