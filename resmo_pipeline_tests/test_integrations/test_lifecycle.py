@@ -224,3 +224,19 @@ def test_device_code_sign_in_is_cached_per_organization_and_deleted_with_it(
     assert "token cache removed" in capsys.readouterr().out
     assert not cache.exists()
     assert _partitions() == [] and Registry().list() == []
+
+
+def test_discover_by_device_code_signs_in_once_for_every_organization(
+    simulator: Any, resmo_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    entra = simulator.entra
+    org = simulator.organization.lower()
+    code = main(["integrations", "discover", "--auth", "device-code", "--tenant-id", entra.tenant_id,
+                 "--client-id", entra.client_id, "--authority-host", _authority_host(simulator),
+                 "--ca-file", str(entra.ca_file), "--base-url", simulator.base_url, "--add", org])
+    output = capsys.readouterr()
+    assert code == 0, output.err
+    assert output.err.count("enter the code") == 1
+    assert Registry().get(org).auth == "device-code"
+    assert stat.S_IMODE(token_cache_path(org).stat().st_mode) == 0o600
+    assert _partitions() == [org]
