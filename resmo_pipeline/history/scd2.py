@@ -88,7 +88,9 @@ def record_snapshot(
     if "resource_id" not in current_columns:
         # Not an inventory table (or not created yet): there is no resource identity to track.
         return 0
-    typed = [name for name in current_columns if name not in _ROW_CONTRACT_COLUMNS + _NOT_TRACKED]
+    typed = [
+        name for name in current_columns if name not in (*_ROW_CONTRACT_COLUMNS, *_NOT_TRACKED, *VERSION_COLUMNS)
+    ]
     history_types = {
         **VERSION_COLUMNS,
         **{name: current_columns[name] for name in typed},

@@ -221,6 +221,10 @@ def _try_publish(path: Path) -> bool:
         publish_read_copy(path, lock_timeout_s=0)
     except WarehouseLockedError:
         return False
+    except (duckdb.Error, OSError) as error:
+        # E.g. a transaction of this very thread is open on the warehouse: read the last copy instead.
+        log.warning("Could not publish the warehouse read copy before reading (%s).", error)
+        return False
     return True
 
 

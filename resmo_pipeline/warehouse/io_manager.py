@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import dagster as dg
+import duckdb
 import pandas as pd
 from dagster._core.storage.db_io_manager import (
     DbClient,
@@ -289,5 +290,5 @@ class ResmoDuckDBIOManager(DuckDBIOManager):
             return
         try:
             access.publish_read_copy(self.database, lock_timeout_s=_TEARDOWN_PUBLISH_TIMEOUT_S)
-        except access.WarehouseError as error:
+        except (access.WarehouseError, duckdb.Error, OSError) as error:
             log.warning("The warehouse read copy was not published at the end of this execution: %s", error)
