@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from humanfriendly import InvalidTimespan, format_timespan, parse_timespan
 from tabulate import tabulate
@@ -21,6 +21,8 @@ from resmo_pipeline.integrations.credentials import (
 from resmo_pipeline.integrations.discovery import discover_organizations
 from resmo_pipeline.integrations.registry import AUTH_METHODS, Integration, IntegrationError, Registry
 from resmo_pipeline.warehouse.access import WarehouseError
+
+Handler = Callable[[argparse.Namespace], int]
 
 # The device-code sign-in used for discovery is cached under this name and copied to each organization it adds,
 # so the person signs in once; "_" is not allowed in organization names, so it never collides with one.
@@ -109,7 +111,7 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _set_enabled(enabled: bool) -> Any:
+def _set_enabled(enabled: bool) -> Handler:
     def handler(args: argparse.Namespace) -> int:
         integration = lifecycle.set_enabled(args.organization, enabled)
         if enabled:
@@ -125,7 +127,10 @@ def _set_enabled(enabled: bool) -> Any:
 def _delete(args: argparse.Namespace) -> int:
     integration = Registry().get(args.organization)
     if not args.yes:
-        answer = input(f"Delete {integration.name} and all its data in this installation? Type its name: ")
+        try:
+            answer = input(f"Delete {integration.name} and all its data in this installation? Type its name: ")
+        except EOFError:  # no terminal to ask: only --yes deletes
+            answer = ""
         if answer.strip().lower() != integration.name:
             _stderr("Not deleted.")
             return 1
@@ -177,7 +182,7 @@ def _copy_token_cache(source: Path, target: Path) -> None:
         target.chmod(0o600)
 
 
-def _handled(handler: Any) -> Any:
+def _handled(handler: Handler) -> Handler:
     """Registry and connection problems end the command with their message, not a traceback."""
 
     def run(args: argparse.Namespace) -> int:
