@@ -29,8 +29,10 @@ DEFAULT_INTERVAL_S = 3600
 
 # Azure DevOps organization names: letters, digits and hyphens, starting and ending with a letter or digit.
 _ORG_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$")
-# A secret must be named, never given: a value that is not a plausible variable name is refused unseen.
+# A secret must be named, never given: a value that is not a plausible variable name is refused unseen. PATs
+# are long runs of letters and digits, which the pattern alone would accept, hence the length rule.
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+_TOKEN_LIKE_LENGTH = 32
 _ENV_FIELDS = ("pat_env", "client_secret_env")
 
 
@@ -91,7 +93,9 @@ class Integration:
             raise IntegrationError(f"Unknown authentication {self.auth!r}; choose one of {', '.join(AUTH_METHODS)}.")
         for field_name in _ENV_FIELDS:
             value = getattr(self, field_name)
-            if value is not None and not _ENV_NAME.match(value):
+            if value is not None and (
+                not _ENV_NAME.match(value) or (len(value) >= _TOKEN_LIKE_LENGTH and "_" not in value)
+            ):
                 raise IntegrationError(
                     f"--{field_name.replace('_', '-')} must be the NAME of an environment variable holding the "
                     "secret (for example AZURE_DEVOPS_PAT), not the secret itself."

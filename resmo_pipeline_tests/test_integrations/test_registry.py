@@ -73,12 +73,13 @@ def test_duplicates_and_bad_values_are_refused(tmp_path: Path) -> None:
     assert registry.get("contoso").interval_s == 3600
 
 
-def test_a_secret_given_in_place_of_a_variable_name_is_refused_unseen(tmp_path: Path) -> None:
-    secret = "x7q2/secret+value=="
+@pytest.mark.parametrize("secret", ["x7q2/secret+value==", "q4mz7kx2w3vbnp5rtl6yc8hd9fj0gs1aeu2oi3kx7mz4wq5rtyb6"])
+def test_a_secret_given_in_place_of_a_variable_name_is_refused_unseen(secret: str) -> None:
     with pytest.raises(IntegrationError) as caught:
         Integration(name="contoso", pat_env=secret)
     assert secret not in str(caught.value)
     assert "NAME of an environment variable" in str(caught.value)
+    assert Integration(name="contoso", pat_env="CONTOSO_READ_ONLY_PAT_FOR_INVENTORY").pat_env
 
 
 def test_two_processes_writing_at_once_lose_nothing(tmp_path: Path) -> None:
