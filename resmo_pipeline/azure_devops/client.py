@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import random
 import threading
 import time
@@ -143,6 +144,19 @@ def _is_sign_in_page(response: requests.Response, content: bytes) -> bool:
     return any(marker in head for marker in SIGN_IN_MARKERS)
 
 
+def _session_with_environment(url: str) -> requests.Session:
+    """A session that reads proxy and CA-bundle settings from the environment once, not per request.
+
+    requests re-reads the whole environment on every request when `trust_env` is on; at thousands of
+    requests that was a third of the client's CPU time. All Azure DevOps hosts share one proxy decision.
+    """
+    session = requests.Session()
+    session.trust_env = False
+    session.proxies.update(requests.utils.get_environ_proxies(url))
+    session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+    return session
+
+
 class AzureDevOpsClient:
     """A client for one Azure DevOps organization.
 
@@ -183,7 +197,7 @@ class AzureDevOpsClient:
         self.stats = ClientStats()
         self._slots = threading.BoundedSemaphore(concurrency)
         self._pacer = _Pacer()
-        self._session = requests.Session()
+        self._session = _session_with_environment(self.base_url or "https://dev.azure.com")
         adapter = HTTPAdapter(pool_connections=len(KNOWN_HOSTS), pool_maxsize=concurrency, max_retries=0)
         self._session.mount("https://", adapter)
         self._session.mount("http://", adapter)
