@@ -416,3 +416,15 @@ def test_device_code_cache_lives_under_resmo_home(tmp_path: Path, monkeypatch: p
     credential = DeviceCodeCredential("tenant", "client")
     assert credential.cache_path.parent == tmp_path / "tokens"
     assert stat.S_IMODE(credential.cache_path.parent.stat().st_mode) == 0o700
+
+
+def test_proxy_settings_come_from_the_environment(server: ScriptedServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    server.on(PREFIX + "_apis/projects", Reply({"count": 0, "value": []}))
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    with make_client(server) as client:
+        assert client.list(endpoint("_apis/projects")) == []
+    monkeypatch.delenv("NO_PROXY")
+    monkeypatch.delenv("no_proxy", raising=False)
+    with make_client(server, max_retry_time_s=0.2) as client, pytest.raises(RetryBudgetExceededError, match="Proxy"):
+        client.list(endpoint("_apis/projects"))
