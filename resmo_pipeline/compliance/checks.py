@@ -118,11 +118,17 @@ def _organizations(context: dg.AssetCheckExecutionContext, warehouse: WarehouseR
         return [partition]
     from resmo_pipeline.warehouse.access import write_connection
 
-    if not warehouse.table_exists("meta", "collection_runs"):
-        return []
     with write_connection(warehouse.path, publish_after_s=None) as conn:
-        rows = conn.execute("SELECT DISTINCT organization FROM meta.collection_runs ORDER BY 1").fetchall()
-    return [row[0] for row in rows]
+        collected = conn.execute(
+            "SELECT table_name FROM information_schema.tables"
+            " WHERE table_schema = 'meta' AND table_name = 'collection_runs'"
+        ).fetchall()
+        found = (
+            conn.execute("SELECT DISTINCT organization FROM meta.collection_runs ORDER BY 1").fetchall()
+            if collected
+            else []
+        )
+    return [row[0] for row in found]
 
 
 def evaluate_for_check(rule: Rule, organizations: Sequence[str], database: str, run_id: str) -> list[RuleResult]:

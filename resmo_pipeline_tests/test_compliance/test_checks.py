@@ -99,3 +99,21 @@ def test_check_definition(rule_id: str) -> None:
     assert {dep.asset_key for dep in spec.additional_deps} == {
         dg.AssetKey(["azure_devops", table]) for table in rule.requires if table != rule.resource_type
     }
+
+
+def test_check_without_a_partition_judges_every_collected_organization(demo_warehouse: Path) -> None:
+    @dg.asset(key=["azure_devops", "service_connections"])
+    def service_connections() -> dg.MaterializeResult:
+        return dg.MaterializeResult()
+
+    (check,) = build_compliance_checks([RULES.get("sc.classic_azure")], {service_connections.key})
+    with dg.instance_for_test() as instance:
+        result = dg.materialize(
+            [service_connections, check],
+            instance=instance,
+            resources={"warehouse": WarehouseResource(path=str(demo_warehouse))},
+        )
+    (evaluation,) = result.get_asset_check_evaluations()
+    assert not evaluation.passed
+    assert evaluation.metadata["organization"].value == ORGANIZATION
+    assert "classic-azure-subscription" in evaluation.metadata["violations_table"].value
