@@ -87,10 +87,11 @@ def _msal_http_options(authority_host: str, ca_file: str | os.PathLike[str] | No
     through our own session with `trust_env=False`: otherwise REQUESTS_CA_BUNDLE silently overrides `verify`.
     """
     session = _TimeoutSession(timeout_s)
-    if _is_public_cloud(authority_host) and ca_file is None:
+    if ca_file:
+        session.verify = str(ca_file)
+        session.trust_env = False
+    if _is_public_cloud(authority_host):
         return {"http_client": session}
-    session.verify = str(ca_file) if ca_file else True
-    session.trust_env = False
     return {"http_client": session, "instance_discovery": False, "validate_authority": False}
 
 
