@@ -26,6 +26,8 @@ TEAM_MEMBERS = Endpoint("dev.azure.com", "_apis/projects/{projectId}/teams/{team
 VARIABLE_GROUPS = Endpoint("dev.azure.com", "{project}/_apis/distributedtask/variablegroups", "7.1",
                            Paging.ID_CURSOR, page_size=2)
 REPOSITORIES = Endpoint("dev.azure.com", "{project}/_apis/git/repositories", "7.1")
+AUDIT_LOG = Endpoint("auditservice.dev.azure.com", "_apis/audit/auditlog", "7.1-preview.1", Paging.BODY_TOKEN,
+                     items_key="decoratedAuditLogEntries", page_size=150, page_size_param="batchSize")
 SUBJECT_LOOKUP = Endpoint("vssps.dev.azure.com", "_apis/graph/subjectlookup", "7.1-preview.1")
 
 
@@ -68,6 +70,13 @@ def test_body_token_user_entitlements(medium: Simulator, client: AzureDevOpsClie
     assert len(ids) == len(medium.state.entitlements) > 100
     assert {m["user"]["descriptor"] for m in members} == set(medium.state.entitlements)
     assert not [m for m in client.stats.totals_mismatches if m.endpoint == ENTITLEMENTS.path]
+
+
+def test_body_token_audit_log_while_has_more(medium: Simulator, client: AzureDevOpsClient) -> None:
+    entries = client.list(AUDIT_LOG)
+    assert [e["id"] for e in entries] == [e["id"] for e in sorted(medium.state.audit_log,
+                                                                  key=lambda e: (e["timestamp"], e["id"]))]
+    assert len(entries) > 3 * AUDIT_LOG.page_size
 
 
 def test_top_skip_teams_and_members_fanned_out_per_project(medium: Simulator, client: AzureDevOpsClient) -> None:
