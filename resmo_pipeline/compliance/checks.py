@@ -26,7 +26,7 @@ import dagster as dg
 
 from resmo_pipeline.compliance.evaluate import evaluate
 from resmo_pipeline.compliance.model import Rule, RuleResult, RuleStatus, Severity
-from resmo_pipeline.compliance.params import ParameterConfigError
+from resmo_pipeline.compliance.params import ParameterConfigError, load_parameters
 from resmo_pipeline.compliance.suppressions import SuppressionFileError
 from resmo_pipeline.inventory.resources import WarehouseResource
 
@@ -202,6 +202,10 @@ def load_compliance_checks(asset_keys: Collection[dg.AssetKey] | None = None) ->
     rule_set = load_rules()
     for error in rule_set.errors:
         log.warning("Rule not loaded: %s", error)
+    try:
+        load_parameters().validate(rule_set.rules)
+    except ParameterConfigError as exc:  # reported now; each check reports it again when it runs
+        log.warning("Rule parameters file is invalid: %s", exc)
     return build_compliance_checks(rule_set.rules, asset_keys)
 
 

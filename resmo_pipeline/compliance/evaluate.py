@@ -167,7 +167,7 @@ def evaluate_with_timing(
     now = now or utc_now()
     run_id = run_id or uuid.uuid4().hex
     params = params if params is not None else load_parameters()
-    params.validate(rules)
+    params.validate(rules, all_rules=False)
     suppressions = tuple(suppressions) if suppressions is not None else load_suppressions()
 
     ensure_compliance_schema(conn)

@@ -57,13 +57,16 @@ class ParameterConfig:
         values.update(self.organizations.get(organization.lower(), {}).get(rule.id, {}))
         return values
 
-    def validate(self, rules: Iterable[Rule]) -> None:
-        """Raise ParameterConfigError if an override names an unknown rule or parameter."""
+    def validate(self, rules: Iterable[Rule], *, all_rules: bool = True) -> None:
+        """Raise ParameterConfigError if an override names an unknown parameter of one of ``rules``, or (when
+        ``rules`` are all the loaded rules) an unknown rule."""
         by_id = {rule.id: rule for rule in rules}
         scopes: list[tuple[str, Overrides]] = [("defaults", self.defaults)]
         scopes += [(f"organizations.{org}", overrides) for org, overrides in self.organizations.items()]
         for scope, overrides in scopes:
             for rule_id, values in overrides.items():
+                if rule_id not in by_id and not all_rules:
+                    continue
                 if rule_id not in by_id:
                     raise ParameterConfigError(
                         f"{self.path}: {scope} names unknown rule {rule_id!r}; see `resmo-pipeline rules list`"

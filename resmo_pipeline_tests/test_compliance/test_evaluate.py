@@ -80,6 +80,8 @@ def test_parameters_are_overridden_per_organization(
     # 160 days spares Grace Guest (150 days); never_signed_in_days 200 spares Nate Never (created 120 days ago)
     assert names(contoso) == {"Dana Old"}
     assert names(fabrikam) == {"Dana Old", "Grace Guest"}
+    # Evaluating another rule alone (as its asset check does) is not disturbed by these overrides.
+    assert run(demo_warehouse, ["sc.classic_azure"], params=params)["sc.classic_azure"].status is RuleStatus.FAILED
     assert params.for_rule(RULES.get("users.inactive"), "contoso") == {
         "inactive_days": 160,
         "never_signed_in_days": 200,
