@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from resmo_pipeline.azure_devops import AzureDevOpsError, Endpoint, Paging
-from resmo_pipeline.catalog.common import PER_PROJECT
 from resmo_pipeline.catalog.model import FanOut, FetchContext, Record, ResourceType, col, ctx
 
 AREA = "core"
@@ -27,8 +26,8 @@ PROJECT_PROPERTIES = Endpoint(
     scope="vso.project",
 )
 TEAMS = Endpoint(
-    host="dev.azure.com", path="_apis/projects/{project}/teams", api_version="7.1", paging=Paging.TOP_SKIP,
-    page_size=100, scope="vso.project",
+    host="dev.azure.com", path="_apis/teams", api_version="7.1-preview.3", paging=Paging.TOP_SKIP,
+    params={"$expandIdentity": "true"}, page_size=100, scope="vso.project",
 )
 TEAM_MEMBERS = Endpoint(
     host="dev.azure.com", path="_apis/projects/{project}/teams/{team}/members", api_version="7.1",
@@ -134,17 +133,18 @@ TYPES = (
     ResourceType(
         name="teams",
         area=AREA,
-        description="Teams of each project (each team is also a group; its members are in team_members).",
+        description="Teams of every project, read in one listing for the organization (each team is also a "
+        "group; its members are in team_members).",
         endpoint=TEAMS,
-        scope="project",
-        fan_out=(PER_PROJECT,),
+        scope="organization",
         key=("id",),
         columns=(
             col("id", "VARCHAR"),
             col("name", "VARCHAR"),
             col("description", "VARCHAR"),
-            ctx("project_id"),
-            ctx("project_name"),
+            col("project_id", "VARCHAR"),
+            col("project_name", "VARCHAR"),
+            col("descriptor", "VARCHAR", "identity.subjectDescriptor", "The team's group descriptor (join to groups)."),
             col("identity_url", "VARCHAR"),
         ),
         required_scope="vso.project",

@@ -106,6 +106,8 @@ def test_identity_types_match_the_graph(results: dict[str, CollectionResult], st
     groups = results["groups"].rows
     assert groups.loc[groups["is_collection_admins"], "display_name"].tolist() == ["Project Collection Administrators"]
     assert len(results["user_entitlements"].rows) == len(state.entitlements)
+    teams = results["teams"].rows
+    assert teams["descriptor"].notna().all() and set(teams["descriptor"]) <= by_kind["group"]
 
 
 def test_effective_memberships_are_the_transitive_closure(results: dict[str, CollectionResult], state: Any) -> None:
