@@ -10,9 +10,11 @@ import dagster as dg
 from resmo_pipeline import settings
 from resmo_pipeline.notify.config import NotificationConfigError, load_config
 from resmo_pipeline.notify.deliver import deliver_pending
-from resmo_pipeline.warehouse.access import write_connection
+from resmo_pipeline.warehouse.access import WarehouseLockedError, write_connection
 
 INTERVAL_ENV = "RESMO_NOTIFY_INTERVAL_S"
+# Well inside Dagster's 60 s tick limit: a run holding the warehouse longer only delays delivery to the next tick.
+LOCK_TIMEOUT_S = 20.0
 
 
 @dg.sensor(
@@ -31,6 +33,13 @@ def notification_sensor(context: dg.SensorEvaluationContext) -> dg.SkipReason:
         config = load_config()
     except NotificationConfigError as exc:
         return dg.SkipReason(f"notification configuration invalid: {exc}")
-    report = deliver_pending(partial(write_connection, warehouse), config)
+    # publish_after_s=None: the delivery log reaches readers with the next publish, instead of every tick copying
+    # the whole warehouse to its read copy.
+    connect = partial(write_connection, warehouse, lock_timeout_s=LOCK_TIMEOUT_S, publish_after_s=None)
+    try:
+        report = deliver_pending(connect, config)
+    except WarehouseLockedError:
+        return dg.SkipReason(f"warehouse busy for over {LOCK_TIMEOUT_S:.0f} s (a run is writing); "
+                             "pending notifications go out on the next tick")
     context.log.info(report.summary())
     return dg.SkipReason(report.summary())
