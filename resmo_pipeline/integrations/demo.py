@@ -25,7 +25,7 @@ from resmo_pipeline.catalog import RESOURCE_TYPES
 from resmo_pipeline.compliance.commands import open_findings_by_severity
 from resmo_pipeline.instance import get_instance, prepare_dagster_home
 from resmo_pipeline.integrations import lifecycle
-from resmo_pipeline.integrations.registry import Integration, Registry, UnknownIntegrationError
+from resmo_pipeline.integrations.registry import Integration, IntegrationError, Registry, UnknownIntegrationError
 from resmo_pipeline.inventory.partitions import ensure_organizations
 from resmo_pipeline.warehouse.access import read_connection
 
@@ -63,22 +63,38 @@ def start_simulator(ctx: DemoContext) -> None:
 
 
 def connect_organization(ctx: DemoContext) -> None:
-    """Register the simulated organization (re-pointing an earlier demo's entry at this run's simulator)."""
+    """Register the simulated organization (re-pointing an earlier demo's entry at this run's simulator).
+
+    When the demo ends the organization is paused: its simulator is gone, and a later `dagster dev` on the same
+    RESMO_HOME should not poll it. The data stays; the next demo resumes it.
+    """
     registry = Registry()
     try:
-        registry.get(ctx.organization)
+        existing = registry.get(ctx.organization)
     except UnknownIntegrationError:
         integration = Integration(
             name=ctx.organization, auth="pat", pat_env=DEMO_PAT_ENV, base_url=ctx.simulator.base_url
         )
         connected = lifecycle.add_integration(integration, registry=registry)
         ctx.printer(f"Connected {ctx.organization} as {connected.user}")
-        return
-    registry.update(ctx.organization, auth="pat", pat_env=DEMO_PAT_ENV, base_url=ctx.simulator.base_url,
-                    enabled=True)
-    with get_instance() as instance:
-        ensure_organizations(instance, [ctx.organization])
-    ctx.printer(f"Re-connected {ctx.organization} (registered by an earlier demo) to this simulator")
+    else:
+        if existing.pat_env != DEMO_PAT_ENV or not existing.base_url:
+            raise IntegrationError(
+                f"{settings.resmo_home()} already connects a real organization named {ctx.organization!r}; "
+                "run the demo with its own state folder, e.g. RESMO_HOME=.resmo-demo resmo-pipeline demo"
+            )
+        registry.update(ctx.organization, base_url=ctx.simulator.base_url, enabled=True)
+        with get_instance() as instance:
+            ensure_organizations(instance, [ctx.organization])
+        ctx.printer(f"Re-connected {ctx.organization} (registered by an earlier demo) to this simulator")
+    ctx.stack.callback(pause_organization, ctx)
+
+
+def pause_organization(ctx: DemoContext) -> None:
+    """Pause the demo organization as its simulator stops (its data stays in the warehouse)."""
+    Registry().disable(ctx.organization)
+    ctx.printer(f"Demo over: {ctx.organization} paused (its simulator stopped); its data stays in "
+                f"{settings.warehouse_path()}")
 
 
 def sync_organization(ctx: DemoContext) -> None:
@@ -151,7 +167,11 @@ def run_demo(ui: bool = True, port: int = DEFAULT_UI_PORT, printer: Printer = pr
 
 
 def _demo(args: argparse.Namespace) -> int:
-    return run_demo(ui=not args.no_ui, port=args.port, printer=lambda line: print(line, flush=True))
+    try:
+        return run_demo(ui=not args.no_ui, port=args.port, printer=lambda line: print(line, flush=True))
+    except IntegrationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -6,12 +6,16 @@ import json
 import os
 import subprocess
 import sys
+from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from resmo_pipeline.catalog import RESOURCE_TYPES
 from resmo_pipeline.cli import main
+from resmo_pipeline.integrations.demo import DEMO_PAT_ENV, DemoContext, connect_organization
+from resmo_pipeline.integrations.registry import Integration, IntegrationError, Registry
 
 
 def test_demo_without_ui_fills_every_table(
@@ -34,6 +38,7 @@ def test_demo_without_ui_fills_every_table(
     assert sorted(summary) == sorted(RESOURCE_TYPES)
     assert [name for name, rows in summary.items() if rows == 0] == []
     assert "Open findings by severity" in completed.stdout
+    assert "contoso paused" in completed.stdout
 
     registry = json.loads((home / "integrations.json").read_text())
     assert [entry["last_sync_status"] for entry in registry["integrations"]] == ["success"]
@@ -43,5 +48,25 @@ def test_demo_without_ui_fills_every_table(
     monkeypatch.setenv("DAGSTER_HOME", str(home / "dagster"))
     assert main(["integrations", "list"]) == 0
     line = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("contoso"))
-    assert "enabled" in line and "never" not in line
+    assert "disabled" in line and "never" not in line  # paused when the demo's simulator stopped
     assert str(sum(summary.values())) in line.split()
+
+
+def test_demo_repoints_its_own_entry_but_never_a_real_organization(simulator: Any, resmo_home: Path) -> None:
+    registry = Registry()
+    registry.add(Integration(name="contoso", pat_env=DEMO_PAT_ENV, base_url="http://127.0.0.1:9", enabled=False))
+    lines: list[str] = []
+    with ExitStack() as stack:
+        ctx = DemoContext(ui=False, port=0, printer=lines.append, stack=stack, simulator=simulator,
+                          organization="contoso")
+        connect_organization(ctx)
+        assert registry.get("contoso").base_url == simulator.base_url and registry.get("contoso").enabled
+    assert not registry.get("contoso").enabled
+    assert "Re-connected contoso" in lines[0] and "contoso paused" in lines[-1]
+
+    registry.delete("contoso")
+    registry.add(Integration(name="contoso", pat_env="CONTOSO_PAT"))
+    with ExitStack() as stack, pytest.raises(IntegrationError, match=r"RESMO_HOME=\.resmo-demo"):
+        connect_organization(DemoContext(ui=False, port=0, printer=lines.append, stack=stack,
+                                         simulator=simulator, organization="contoso"))
+    assert registry.get("contoso").base_url is None
