@@ -54,7 +54,8 @@ def _add_connection_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ca-file", help="CA bundle to trust for the authority (a private Entra ID stand-in)")
     parser.add_argument("--base-url", help="send API calls to this URL instead of Azure DevOps (the simulator)")
     parser.add_argument(
-        "--interval", type=_interval, default=3600, help="how often to poll, e.g. 30m, 1h (default), 1d"
+        "--interval", type=_interval, default=3600,
+        help="how often to poll, e.g. 30m, 1h (default), 1d (the schedule looks every 5 minutes)",
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Callable
@@ -128,9 +129,22 @@ def print_summary(ctx: DemoContext) -> None:
     ctx.printer('Query it: resmo-pipeline sql "select name, visibility from azure_devops.projects"')
 
 
+def _port_is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 def serve_ui(ctx: DemoContext) -> None:
     """Serve the Dagster UI on the same instance until Ctrl-C; the simulator stays up for scheduled runs."""
     if not ctx.ui:
+        return
+    if not _port_is_free(ctx.port):
+        ctx.printer(f"Port {ctx.port} is in use: run the demo with --port P (or --no-ui).")
+        ctx.exit_code = 1
         return
     env = dict(os.environ, RESMO_HOME=str(settings.resmo_home()), DAGSTER_HOME=str(prepare_dagster_home()))
     command = [sys.executable, "-m", "dagster", "dev", "-w", str(WORKSPACE), "-h", "127.0.0.1",
