@@ -17,7 +17,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from tabulate import tabulate
 
@@ -36,6 +36,10 @@ DEMO_PRESET = "demo"
 DEFAULT_UI_PORT = 3000
 WORKSPACE = Path(__file__).resolve().parents[2] / "workspace.yaml"
 
+if TYPE_CHECKING:
+    from resmo_pipeline.inventory.commands import SyncResult
+    from resmo_pipeline.simulator import Simulator
+
 Printer = Callable[[str], None]
 
 
@@ -47,14 +51,15 @@ class DemoContext:
     port: int
     printer: Printer
     stack: ExitStack
-    simulator: Any = None
+    simulator: Simulator | None = None
     organization: str = ""
-    sync_results: list[Any] = field(default_factory=list)
+    sync_results: list[SyncResult] = field(default_factory=list)
     exit_code: int = 0
 
 
 def start_simulator(ctx: DemoContext) -> None:
     """Start the simulated Azure DevOps (demo preset) on a free loopback port, inside this process."""
+    # Imported here: every CLI command loads this module, and only the demo needs the simulator.
     from resmo_pipeline.simulator import run_simulator
 
     ctx.simulator = ctx.stack.enter_context(run_simulator(preset=DEMO_PRESET, host="127.0.0.1", port=0))
