@@ -96,13 +96,14 @@ def _msal_http_options(authority_host: str, ca_file: str | os.PathLike[str] | No
 
 
 def _check_result(result: dict | None, what: str) -> dict:
-    if not result or "access_token" not in result:
-        result = result or {}
-        error = result.get("error", "no_token")
-        description = (result.get("error_description") or "").splitlines()[0:1]
-        raise AuthenticationError(f"{what}: {error}{': ' + description[0] if description else ''}",
-                                  type_key=str(error))
-    return result
+    """MSAL's answer if it holds a token; otherwise its error code and the first line of its description."""
+    if result and "access_token" in result:
+        return result
+    result = result or {}
+    error = str(result.get("error", "no_token"))
+    description = (result.get("error_description") or "").strip().splitlines()
+    detail = f": {description[0]}" if description else ""
+    raise AuthenticationError(f"{what}: {error}{detail}", type_key=error)
 
 
 class _BearerCredential:
