@@ -6,6 +6,8 @@
   ``suppressed`` with the suppression's reason, owner and expiry; when it expires the finding reopens.
 - ``compliance.rule_results``: per run, rule and organization: passed / failed / not_evaluable / error.
 - ``compliance.rules``: the loaded rules' metadata (severity, anchors as JSON, ...), to join on in SQL.
+- ``compliance.finding_events``: each transition an evaluation caused (new_finding, regression, resolved,
+  suppression_expired), for notifications.
 - ``compliance.scores`` (view): per organization and anchor framework, passed / (passed + failed) over the
   latest result of each rule; ``framework = 'all'`` covers every rule.
 
@@ -83,7 +85,25 @@ VIOLATION_COLUMNS: tuple[str, ...] = (
     "severity",
     "message",
 )
-_TABLES = {"findings": FINDINGS_COLUMNS, "rule_results": RULE_RESULTS_COLUMNS, "rules": RULES_COLUMNS}
+FINDING_EVENTS_COLUMNS: dict[str, str] = {
+    "event_id": "VARCHAR",
+    "kind": "VARCHAR",  # new_finding | regression | resolved | suppression_expired
+    "organization": "VARCHAR",
+    "rule_id": "VARCHAR",
+    "resource_type": "VARCHAR",
+    "resource_id": "VARCHAR",
+    "resource_name": "VARCHAR",
+    "severity": "VARCHAR",
+    "message": "VARCHAR",
+    "occurred_at": "TIMESTAMP",
+    "run_id": "VARCHAR",
+}
+_TABLES = {
+    "findings": FINDINGS_COLUMNS,
+    "rule_results": RULE_RESULTS_COLUMNS,
+    "rules": RULES_COLUMNS,
+    "finding_events": FINDING_EVENTS_COLUMNS,
+}
 
 SCORES_VIEW = """
 CREATE OR REPLACE VIEW compliance.scores AS
@@ -196,6 +216,40 @@ QUALIFY row_number() OVER (
 
 # Open/suppressed findings of evaluated rules that were not found again are resolved; found ones are refreshed
 # (a resolved one, or a suppressed one whose suppression lapsed, counts as reopened); new ones are inserted.
+# The transitions this evaluation causes, computed from the findings before the merge: a new open finding, a
+# resolved one found again (regression), a suppressed one whose suppression lapsed, an open/suppressed one fixed.
+_EVENTS = """
+INSERT INTO compliance.finding_events BY NAME
+SELECT md5(concat_ws('|', rule_id, organization, resource_type, resource_id, kind, $run_id, $now)) AS event_id,
+       kind, organization, rule_id, resource_type, resource_id, resource_name, severity, message,
+       $now AS occurred_at, $run_id AS run_id
+FROM (
+    SELECT CASE
+               WHEN m.is_suppressed THEN NULL
+               WHEN f.status IS NULL THEN 'new_finding'
+               WHEN f.status = 'resolved' THEN 'regression'
+               WHEN f.status = 'suppressed' THEN 'suppression_expired'
+           END AS kind,
+           m.rule_id, m.organization, m.resource_type, m.resource_id, m.resource_name, m.severity, m.message
+    FROM _compliance_matched AS m
+    LEFT JOIN compliance.findings AS f
+      ON f.rule_id = m.rule_id AND f.organization = m.organization AND f.resource_type = m.resource_type
+     AND f.resource_id = m.resource_id
+    UNION ALL
+    SELECT 'resolved', f.rule_id, f.organization, f.resource_type, f.resource_id, f.resource_name, f.severity,
+           f.message
+    FROM compliance.findings AS f
+    WHERE f.organization = $organization
+      AND f.status <> 'resolved'
+      AND f.rule_id IN (SELECT rule_id FROM _compliance_evaluated)
+      AND NOT EXISTS (
+          SELECT 1 FROM _compliance_matched AS m
+          WHERE m.rule_id = f.rule_id AND m.organization = f.organization AND m.resource_type = f.resource_type
+            AND m.resource_id = f.resource_id)
+)
+WHERE kind IS NOT NULL
+"""
+
 _MERGE = """
 MERGE INTO compliance.findings AS f
 USING _compliance_matched AS m
@@ -263,7 +317,9 @@ def merge_findings(
     )
     run_on_frame(conn, active, "CREATE OR REPLACE TEMP TABLE _compliance_suppressions AS SELECT * FROM frame")
     conn.execute(_MATCHED)
-    conn.execute(_MERGE, {"organization": organization, "now": now, "run_id": run_id})
+    values = {"organization": organization, "now": now, "run_id": run_id}
+    conn.execute(_EVENTS, values)
+    conn.execute(_MERGE, values)
     matched = conn.execute(
         "SELECT * FROM _compliance_matched ORDER BY rule_id, is_suppressed, resource_name, resource_id"
     ).df()

@@ -211,6 +211,18 @@ def test_first_seen_resolved_and_reopened_across_three_evaluations(demo_warehous
         ("legacy-azure-secret", "open", T0, T0 + dt.timedelta(days=2), None, 1),
         ("prod-azure-wif", "open", T0 + dt.timedelta(days=1), T0 + dt.timedelta(days=2), None, 0),
     ]
+    events = query(
+        demo_warehouse,
+        "SELECT occurred_at, kind, resource_name FROM compliance.finding_events WHERE rule_id = ?"
+        " ORDER BY occurred_at, kind",
+        rule,
+    )
+    assert events == [
+        (T0, "new_finding", "legacy-azure-secret"),
+        (T0 + dt.timedelta(days=1), "new_finding", "prod-azure-wif"),
+        (T0 + dt.timedelta(days=1), "resolved", "legacy-azure-secret"),
+        (T0 + dt.timedelta(days=2), "regression", "legacy-azure-secret"),
+    ]
     # In between, the fixed one was resolved at the second evaluation.
     assert query(
         demo_warehouse,
@@ -290,6 +302,10 @@ def test_suppression_hides_a_finding_until_it_expires(tmp_path: Path, demo_wareh
         "SELECT status, suppression_reason, reopened_count, first_seen FROM compliance.findings WHERE rule_id = ?",
         rule,
     ) == [("open", None, 1, T0)]
+    # Accepted from the start, so no new_finding event; only the lapse is news.
+    assert query(demo_warehouse, "SELECT kind, severity FROM compliance.finding_events WHERE rule_id = ?", rule) == [
+        ("suppression_expired", "high")
+    ]
 
 
 def test_suppressions_file_from_environment_and_its_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
