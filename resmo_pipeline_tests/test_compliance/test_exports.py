@@ -12,12 +12,14 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import jsonschema
 import pytest
 
 from resmo_pipeline import cli, settings
-from resmo_pipeline.compliance.commands import open_findings_by_severity
+from resmo_pipeline.compliance.commands import open_findings_by_severity, query_findings
 from resmo_pipeline.compliance.evaluate import evaluate_warehouse
+from resmo_pipeline.compliance.exports import to_sarif_document
 from resmo_pipeline.simulator.data import DEMO_RULE_EXAMPLES
 from resmo_pipeline.warehouse.access import read_connection
 
@@ -119,3 +121,16 @@ def test_open_findings_by_severity_summary(home_warehouse: Path) -> None:
         counts = open_findings_by_severity(conn)
     assert list(counts) == ["critical", "high", "medium", "low"]
     assert sum(counts.values()) == TOTAL_VIOLATIONS and counts["critical"] == 0
+
+
+def test_sarif_with_suppressed_and_resolved_findings_is_valid(evaluated_template: Path) -> None:
+    with duckdb.connect(str(evaluated_template), read_only=True) as conn:
+        findings, rules, results = query_findings(conn)
+    findings.loc[0, ["status", "suppression_reason", "suppression_owner"]] = ["suppressed", "accepted", "sec-team"]
+    findings.loc[1, "status"] = "resolved"
+    document = to_sarif_document(findings, rules, results)
+    schema = json.loads((DATA / "sarif-schema-2.1.0.json").read_text())
+    jsonschema.Draft4Validator(schema).validate(document)
+    first, second = document["runs"][0]["results"][:2]
+    assert first["suppressions"][0]["justification"].startswith("accepted (owner sec-team")
+    assert (second["kind"], second["level"]) == ("pass", "none")
