@@ -240,3 +240,20 @@ def test_discover_by_device_code_signs_in_once_for_every_organization(
     assert Registry().get(org).auth == "device-code"
     assert stat.S_IMODE(token_cache_path(org).stat().st_mode) == 0o600
     assert _partitions() == [org]
+
+
+def test_add_with_a_wrong_client_secret_explains_and_stores_nothing(
+    simulator: Any, resmo_home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    entra = simulator.entra
+    wrong = "wrong-secret-3f9a7c1e5b"
+    monkeypatch.setenv("WRONG_SP_SECRET", wrong)
+    code = main(["integrations", "add", simulator.organization, "--auth", "service-principal",
+                 "--tenant-id", entra.tenant_id, "--client-id", entra.client_id,
+                 "--client-secret-env", "WRONG_SP_SECRET", "--authority-host", _authority_host(simulator),
+                 "--ca-file", str(entra.ca_file), "--base-url", simulator.base_url])
+    error = capsys.readouterr().err
+    assert code == 1
+    assert f"service principal {entra.client_id}" in error and "$WRONG_SP_SECRET" in error
+    assert wrong not in error
+    assert Registry().list() == [] and _partitions() == []
