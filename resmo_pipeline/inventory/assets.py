@@ -16,14 +16,13 @@ from typing import Any
 
 import dagster as dg
 
-from resmo_pipeline.azure_devops import AzureDevOpsClient, PermissionDeniedError, RetryBudgetExceededError
+from resmo_pipeline.azure_devops import PermissionDeniedError, RetryBudgetExceededError
 from resmo_pipeline.catalog import INTERNAL_APIS_ENV, RESOURCE_TYPES, internal_apis_enabled
 from resmo_pipeline.catalog.model import ResourceType
 from resmo_pipeline.inventory import progress
 from resmo_pipeline.inventory.collect import CollectionResult, collect
 from resmo_pipeline.inventory.partitions import organizations
 from resmo_pipeline.inventory.resources import AzureDevOpsResource, WarehouseResource
-from resmo_pipeline.inventory.rows import parent_rows_from_frame
 
 KEY_PREFIX = "azure_devops"
 IO_MANAGER_KEY = "warehouse_io_manager"
@@ -60,16 +59,6 @@ def column_schema(resource_type: ResourceType) -> dg.TableSchema:
     )
 
 
-def incremental_column(resource_type: ResourceType) -> str | None:
-    """The table column an incremental type resumes from (the one read from its ``since_field``)."""
-    if not resource_type.since_field:
-        return None
-    for column in resource_type.columns:
-        if resource_type.since_field in (column.path, column.name):
-            return column.name
-    return None
-
-
 def build_inventory_asset(
     resource_type: ResourceType, retry_policy: dg.RetryPolicy = DEFAULT_RETRY_POLICY
 ) -> dg.AssetsDefinition:
@@ -102,7 +91,7 @@ def build_inventory_asset(
 
 
 class _Attempt:
-    """One collection of one type for one organization: what it cost at the API, and how it ended."""
+    """One collection of one type for one organization, and how it ended."""
 
     def __init__(
         self, context: dg.AssetExecutionContext, resource_type: ResourceType, warehouse: WarehouseResource
@@ -113,28 +102,22 @@ class _Attempt:
         self.warehouse = warehouse
         self.started_at = datetime.now(UTC).replace(tzinfo=None)
         self.clock = time.monotonic()
-        self.client: AzureDevOpsClient | None = None
-        self._before: dict[str, Any] = {}
 
-    def open(self, azure_devops: AzureDevOpsResource) -> AzureDevOpsClient:
-        self.client = azure_devops.client(self.organization)
-        self._before = self.client.stats.as_dict()
-        return self.client
-
-    def cost(self) -> dict[str, Any]:
-        """Requests, retries and throttled seconds since the collection started."""
-        if self.client is None:
-            return {"requests": 0, "retries": 0, "throttled_s": 0.0}
-        after = self.client.stats.as_dict()
-        return {
-            "requests": after["requests"] - self._before["requests"],
-            "retries": after["retries"] - self._before["retries"],
-            "throttled_s": round(after["throttled_s"] - self._before["throttled_s"], 3),
+    def finish(
+        self,
+        status: str,
+        result: CollectionResult | None = None,
+        error: str | None = None,
+        required_scope: str | None = None,
+    ) -> dict[str, Any]:
+        """Record the outcome in meta.collection_runs, tell progress listeners; returns the figures."""
+        figures = {
+            "requests": result.requests if result else 0,
+            "retries": result.retries if result else 0,
+            "throttled_s": result.throttled_s if result else 0.0,
         }
-
-    def finish(self, status: str, rows: int = 0, error: str | None = None, required_scope: str | None = None) -> None:
-        """Record the outcome in meta.collection_runs and tell progress listeners."""
-        figures = self.cost()
+        rows = len(result.rows) if result else 0
+        seconds = time.monotonic() - self.clock
         self.warehouse.record_collection_run(
             organization=self.organization,
             resource_type=self.name,
@@ -154,10 +137,11 @@ class _Attempt:
                 status=status,
                 rows=rows,
                 requests=figures["requests"],
-                seconds=time.monotonic() - self.clock,
+                seconds=seconds,
                 detail=required_scope or error or "",
             )
         )
+        return {**figures, "seconds": round(seconds, 2)}
 
 
 def _collect_partition(
@@ -173,20 +157,22 @@ def _collect_partition(
         attempt.finish("not_collected", error=f"internal APIs are switched off ({INTERNAL_APIS_ENV}=off)")
         return dg.Output(None, metadata={"status": "not_collected", "reason": "internal APIs switched off"})
     try:
-        client = attempt.open(azure_devops)
-        # Parents come from the warehouse, so a targeted run or a refused parent uses the rows stored last.
-        parent_rows = {
-            parent: parent_rows_from_frame(warehouse.organization_rows(parent, organization))
-            for parent in resource_type.parents
-        }
-        since_column = incremental_column(resource_type)
-        since = warehouse.newest(name, since_column, organization) if since_column else None
-        result: CollectionResult = collect(resource_type, client, parent_rows, since=since)
+        collection = azure_devops.run_collection(context, warehouse)
+        if collection.has(name):
+            result = collection.take(name)
+        else:
+            # A retry, or read-ahead switched off: read now, parents from this run or the warehouse.
+            result = collect(
+                resource_type,
+                azure_devops.client(organization),
+                collection.parent_rows(resource_type),
+                since=collection.since(name),
+            )
     except PermissionDeniedError as exc:
         scope = exc.required_scope or resource_type.required_scope
-        attempt.finish("not_collected", error=exc.message, required_scope=scope)
+        figures = attempt.finish("not_collected", error=exc.message, required_scope=scope)
         context.log.warning(f"{name}: not collected for {organization}, the credential lacks PAT scope {scope}")
-        return dg.Output(None, metadata={"status": "not_collected", "missing_scope": scope, **attempt.cost()})
+        return dg.Output(None, metadata={"status": "not_collected", "missing_scope": scope, **figures})
     except RetryBudgetExceededError as exc:
         if context.retry_number < retry_policy.max_retries:
             context.log.warning(f"{name}: transient failure for {organization}, will retry: {exc}")
@@ -200,13 +186,11 @@ def _collect_partition(
         ) from exc
 
     rows = len(result.rows)
-    attempt.finish("collected", rows=rows)
+    figures = attempt.finish("collected", result)
     for warning in result.warnings:
         context.log.warning(f"{name}: {warning}")
-    figures = attempt.cost()
     context.log.info(
-        f"{name}: {rows} rows, {figures['requests']} requests, {time.monotonic() - attempt.clock:.1f} s "
-        f"({organization})"
+        f"{name}: {rows} rows, {figures['requests']} requests, {result.duration_s:.1f} s reading ({organization})"
     )
     return dg.Output(
         result.rows,

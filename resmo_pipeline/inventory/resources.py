@@ -19,8 +19,11 @@ from pydantic import PrivateAttr
 
 from resmo_pipeline import settings
 from resmo_pipeline.azure_devops import AzureDevOpsClient
+from resmo_pipeline.catalog import RESOURCE_TYPES
 from resmo_pipeline.integrations.credentials import build_credential
 from resmo_pipeline.integrations.registry import Integration, Registry
+from resmo_pipeline.inventory.rows import parent_rows_from_frame
+from resmo_pipeline.inventory.session import RunCollection, incremental_column
 from resmo_pipeline.warehouse.access import open_warehouse, write_connection
 from resmo_pipeline.warehouse.schema import qualified_name, quote_identifier, record_collection_run, table_exists
 
@@ -39,8 +42,12 @@ class AzureDevOpsResource(dg.ConfigurableResource):
     # A sensor tick must finish well inside Dagster's 60 s evaluation limit even when a service is down.
     light_timeout_s: float = 10.0
     light_retry_budget_s: float = 15.0
+    # Read the run's types in the background, this many at a time, while earlier ones are written.
+    read_ahead: bool = True
+    parallel_types: int = 4
 
     _clients: dict[str, AzureDevOpsClient] = PrivateAttr(default_factory=dict)
+    _collections: dict[tuple[str, str], RunCollection] = PrivateAttr(default_factory=dict)
 
     def _registry(self) -> Registry:
         return Registry(self.registry_path or settings.registry_path())
@@ -78,7 +85,38 @@ class AzureDevOpsResource(dg.ConfigurableResource):
             max_retry_time_s=retry_budget_s,
         )
 
+    def run_collection(
+        self, context: dg.AssetExecutionContext, warehouse: WarehouseResource
+    ) -> RunCollection:
+        """The background reads of this run for the step's organization (started by the first step)."""
+        organization = context.partition_key
+        key = (context.run_id, organization)
+        if key not in self._collections:
+            selection = context.dagster_run.asset_selection
+            types = (
+                [key.path[-1] for key in selection if key.path[0] == "azure_devops"]
+                if selection
+                else list(RESOURCE_TYPES)
+            )
+            types = [name for name in types if name in RESOURCE_TYPES]
+            since = {
+                name: warehouse.newest(name, column, organization)
+                for name in types
+                if (column := incremental_column(RESOURCE_TYPES[name]))
+            }
+            self._collections[key] = RunCollection(
+                self.client(organization),
+                types if self.read_ahead else [],
+                lambda parent: parent_rows_from_frame(warehouse.organization_rows(parent, organization)),
+                since,
+                self.parallel_types,
+            )
+        return self._collections[key]
+
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        for collection in self._collections.values():
+            collection.close()
+        self._collections.clear()
         for client in self._clients.values():
             client.close()
         self._clients.clear()

@@ -63,12 +63,15 @@ class Harness:
         """Swap the secret behind an organization's PAT variable (as rotating it in the environment would)."""
         self.monkeypatch.setenv(self.registry.get(organization).pat_env or "", pat)
 
-    def resources(self, retry_budget_s: float = 2.0) -> dict[str, Any]:
+    def resources(self, retry_budget_s: float = 2.0, read_ahead: bool = True) -> dict[str, Any]:
         return {
             IO_MANAGER_KEY: ResmoDuckDBIOManager(database=str(self.warehouse)),
             "warehouse": WarehouseResource(path=str(self.warehouse)),
             "azure_devops": AzureDevOpsResource(
-                registry_path=str(self.home / "integrations.json"), retry_budget_s=retry_budget_s, timeout_s=5
+                registry_path=str(self.home / "integrations.json"),
+                retry_budget_s=retry_budget_s,
+                timeout_s=5,
+                read_ahead=read_ahead,
             ),
         }
 

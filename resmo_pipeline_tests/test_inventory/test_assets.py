@@ -72,8 +72,9 @@ def test_a_failure_half_way_leaves_the_partition_unchanged(harness: Harness) -> 
             if event.resource_type == "projects":
                 stack.close()
 
+        # Read type by type (no read-ahead), so the service is gone exactly when repositories are read.
         with progress.listening(stop_service_after_projects):
-            result = harness.materialize(organization, types, retry_budget_s=0.5)
+            result = harness.materialize(organization, types, retry_budget_s=0.5, read_ahead=False)
 
     assert not result.success
     assert harness.runs(organization)["repositories"][0] == "failed"

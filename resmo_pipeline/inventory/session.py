@@ -1,0 +1,115 @@
+"""Reading a run's resource types ahead of Dagster, so the API is busy while earlier types are written.
+
+The in-process executor runs one step at a time. Left alone, a run would read type after type, each waiting
+for the previous one's warehouse write. A :class:`RunCollection` starts when a run's first inventory step
+does: it reads every type the run selected in the background, parents before children and several independent
+types at once (like ``collect_all``), with the parents' rows handed over in memory. Each asset step then only
+takes its type's result (waiting if it is not read yet) and writes it, so reading and writing overlap.
+
+Parents outside the run's selection come from the warehouse, read once when the collection starts (before the
+run writes anything). A parent refused by the service (missing PAT scope) falls back to its stored rows too.
+"""
+
+import threading
+from collections.abc import Callable, Collection, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import datetime
+from typing import Any
+
+from resmo_pipeline.azure_devops import AzureDevOpsClient
+from resmo_pipeline.catalog import RESOURCE_TYPES
+from resmo_pipeline.catalog.model import ResourceType
+from resmo_pipeline.inventory.collect import CollectionResult, collect
+
+ParentRows = dict[str, list[dict[str, Any]]]
+#: Reads a parent type's stored rows for the organization (from the warehouse).
+StoredRows = Callable[[str], list[dict[str, Any]]]
+
+
+def incremental_column(resource_type: ResourceType) -> str | None:
+    """The table column an incremental type resumes from (the one read from its ``since_field``)."""
+    if not resource_type.since_field:
+        return None
+    for column in resource_type.columns:
+        if resource_type.since_field in (column.path, column.name):
+            return column.name
+    return None
+
+
+class RunCollection:
+    """The background reads of one run for one organization."""
+
+    def __init__(
+        self,
+        client: AzureDevOpsClient,
+        types: Collection[str],
+        stored_rows: StoredRows,
+        since: Mapping[str, datetime | None],
+        parallel_types: int = 4,
+    ) -> None:
+        self.client = client
+        self.types = [name for name in RESOURCE_TYPES if name in types]
+        self._read_stored = stored_rows
+        self._stored: dict[str, list[dict[str, Any]]] = {}
+        self._stored_lock = threading.Lock()
+        self._since = dict(since)
+        self._needed_as_parent = {
+            parent for name in self.types for parent in RESOURCE_TYPES[name].parents if parent in self.types
+        }
+        self._pool = ThreadPoolExecutor(max_workers=max(1, parallel_types), thread_name_prefix="resmo-collect")
+        self._parent_rows: dict[str, Future[list[dict[str, Any]] | None]] = {}
+        self._results: dict[str, Future[CollectionResult]] = {}
+        # Catalog order is dependency order and the pool takes work first in, first out, so a type only ever
+        # waits for parents that are already running or done: no deadlock with a bounded pool.
+        for name in self.types:
+            rows: Future[list[dict[str, Any]] | None] = Future()
+            self._parent_rows[name] = rows
+            self._results[name] = self._pool.submit(self._read, RESOURCE_TYPES[name], rows)
+
+    def since(self, name: str) -> datetime | None:
+        """Where an incremental type resumes (the newest stored timestamp when the run started)."""
+        return self._since.get(name)
+
+    def parent_rows(self, resource_type: ResourceType) -> ParentRows:
+        """Rows of each parent: this run's when it read them, else the warehouse's (stored last)."""
+        rows: ParentRows = {}
+        for parent in resource_type.parents:
+            fresh = self._parent_rows[parent].result() if parent in self._parent_rows else None
+            rows[parent] = fresh if fresh is not None else self._stored_rows(parent)
+        return rows
+
+    def _stored_rows(self, parent: str) -> list[dict[str, Any]]:
+        # Only parents this run does not write (not selected, or refused) are read, so the stored rows are
+        # the same whenever they are read.
+        with self._stored_lock:
+            if parent not in self._stored:
+                self._stored[parent] = self._read_stored(parent)
+            return self._stored[parent]
+
+    def _read(
+        self, resource_type: ResourceType, rows: Future[list[dict[str, Any]] | None]
+    ) -> CollectionResult:
+        try:
+            result = collect(
+                resource_type, self.client, self.parent_rows(resource_type), since=self.since(resource_type.name)
+            )
+        except BaseException:
+            rows.set_result(None)
+            raise
+        rows.set_result(result.parent_rows() if resource_type.name in self._needed_as_parent else None)
+        return result
+
+    def take(self, name: str) -> CollectionResult:
+        """The type's result (waiting for it); raises what reading it raised. Each type is taken once."""
+        future = self._results.pop(name)
+        return future.result()
+
+    def has(self, name: str) -> bool:
+        """Whether the type is read in the background and not taken yet."""
+        return name in self._results
+
+    def close(self) -> None:
+        """Stop reading (types not started are dropped) and free the memory."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._results.clear()
+        self._parent_rows.clear()
