@@ -159,7 +159,7 @@ def write_connection(
     (0 = always, ``None`` = leave it to a later publish).
     """
     path = Path(path)
-    with _process_lock(path):
+    with _held_process_lock(path, lock_timeout_s):
         conn = open_warehouse(path, lock_timeout_s=lock_timeout_s)
         try:
             conn.execute("BEGIN TRANSACTION")
@@ -172,6 +172,19 @@ def write_connection(
             _after_commit(conn, path, publish_after_s)
         finally:
             conn.close()
+
+
+@contextmanager
+def _held_process_lock(path: Path, timeout_s: float) -> Iterator[None]:
+    lock = _process_lock(path)
+    if not lock.acquire(timeout=max(timeout_s, 0)):
+        raise WarehouseLockedError(
+            f"The warehouse {path} stayed busy with another write of this process for {timeout_s:.0f} s."
+        )
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def _rollback(conn: duckdb.DuckDBPyConnection) -> None:
@@ -195,17 +208,12 @@ def publish_read_copy(
     path = Path(path)
     if not path.exists():
         raise WarehouseNotFoundError(_not_found_message(path))
-    lock = _process_lock(path)
-    if not lock.acquire(timeout=lock_timeout_s if lock_timeout_s > 0 else -1, blocking=lock_timeout_s > 0):
-        raise WarehouseLockedError(f"The warehouse {path} is being written by this process right now.")
-    try:
+    with _held_process_lock(path, lock_timeout_s):
         conn = open_warehouse(path, lock_timeout_s=lock_timeout_s)
         try:
             return _publish(conn, path)
         finally:
             conn.close()
-    finally:
-        lock.release()
 
 
 def _not_found_message(path: Path) -> str:

@@ -171,3 +171,28 @@ def test_readers_never_break_writers_nor_see_partial_writes(instance, warehouse:
     assert report["last"] == 14
     assert report["held"] == [0, 0], "an open reader keeps the snapshot it opened"
     assert len(report["versions"]) >= 2
+
+
+def test_writes_of_one_process_take_turns_and_its_readers_never_wait(warehouse: Path) -> None:
+    write_version(warehouse, 1)
+    inside, release = threading.Event(), threading.Event()
+
+    def long_write() -> None:
+        with write_connection(warehouse) as conn:
+            conn.execute("UPDATE azure_devops.snapshots SET version = 2")
+            inside.set()
+            release.wait(timeout=60)
+
+    writer = threading.Thread(target=long_write)
+    writer.start()
+    try:
+        assert inside.wait(timeout=60)
+        with pytest.raises(WarehouseLockedError, match="another write of this process"):
+            write_version(warehouse, 3, lock_timeout_s=0.2)
+        with read_connection(warehouse, timeout_s=0) as conn:
+            assert conn.execute("SELECT max(version) FROM azure_devops.snapshots").fetchall() == [(1,)]
+    finally:
+        release.set()
+        writer.join(timeout=60)
+    with read_connection(warehouse) as conn:
+        assert conn.execute("SELECT max(version) FROM azure_devops.snapshots").fetchall() == [(2,)]
