@@ -20,6 +20,9 @@ from resmo_pipeline.inventory import progress
 from resmo_pipeline.inventory.jobs import INVENTORY_JOB, refresh_asset_keys
 from resmo_pipeline.inventory.partitions import ensure_organizations
 
+# The progress lines are the terminal output; Dagster's own event lines stay in the run's log (and the UI).
+QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
+
 
 @dataclass
 class SyncResult:
@@ -113,6 +116,7 @@ def _sync_one(
             asset_selection=selection,
             raise_on_error=False,
             tags={"resmo/trigger": "cli"},
+            run_config=QUIET_CONSOLE,
         )
     return _summarise(organization, outcome.run_id, outcome.success, time.monotonic() - started, events)
 
