@@ -327,11 +327,12 @@ def apply_change(state: OrgState, body: dict[str, Any]) -> dict[str, Any]:
     with state.lock:
         actor = _actor(state, body)
         result, audit = ACTIONS[action](state, body)
-        state.revision += 1
         entry = audit_entry(state, audit.action_id, audit.area, audit.category, audit.details, actor=actor,
                             project=audit.project, data=audit.data, when=_now())
         entry["correlationId"] = entry["activityId"] = str(uuid.uuid4())
         state.audit_log.append(entry)
+        # Last: a view built while the change was half done is cached under the old revision and never used again.
+        state.revision += 1
     return {"action": action, "result": result, "auditEntry": entry}
 
 

@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from resmo_pipeline.simulator.paging import PageCache
+
 NEVER = "0001-01-01T00:00:00Z"
 APPROVAL_CHECK_TYPE = {"id": "8c6f20a7-a545-4486-9777-f762fafe0d4d", "name": "Approval"}
 BRANCH_CONTROL_CHECK_TYPE = {"id": "fe1de3ee-a436-41b4-bb20-f6eb4cb879a7", "name": "Task Check"}
@@ -233,7 +235,7 @@ class OrgState:
     org_pipeline_settings: dict[str, Any] = field(default_factory=lambda: dict(PROD_PIPELINE_SETTINGS_SECURE))
     faults: Any = None  # the server's fault hooks (paging reads them from SimRequest.faults)
     revision: int = 0  # bumped by every admin change; part of the paging cache keys
-    page_cache: dict[Any, Any] = field(default_factory=dict, repr=False)
+    page_cache: PageCache = field(default_factory=PageCache, repr=False)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     next_ids: dict[str, int] = field(default_factory=dict)
 
@@ -283,12 +285,7 @@ class OrgState:
 
     def _index(self, collection: str, build: Any) -> dict[Any, dict[str, Any]]:
         """A lookup table over a collection, rebuilt after any change (revision) or growth."""
-        stamp = (self.revision, len(getattr(self, collection)))
-        cached = self.page_cache.get(("index", collection))
-        if cached is None or cached[0] != stamp:
-            cached = (stamp, build())
-            self.page_cache[("index", collection)] = cached
-        return cached[1]
+        return self.page_cache.get(("index", collection, self.revision, len(getattr(self, collection))), build)
 
     def subject_by_identity_id(self, identity_id: str) -> dict[str, Any] | None:
         """A graph subject by its identity (storage key) id."""
@@ -676,9 +673,14 @@ class _Builder:
         return tid
 
     def team_member(self, team_id: str, descriptor: str, admin: bool = False) -> None:
+        """Add a person to a team once; adding them again only ever raises them to team admin."""
         team_descriptor = self.s.subject_by_id[team_id]
         self.member(team_descriptor, descriptor)
         ref = self.s.identity_ref(descriptor)
+        existing = next((m for m in self.s.team_members[team_id] if m["identity"]["id"] == ref["id"]), None)
+        if existing is not None:
+            existing["isTeamAdmin"] = existing["isTeamAdmin"] or admin
+            return
         self.s.team_members[team_id].append({
             "isTeamAdmin": admin,
             "identity": {k: ref[k] for k in ("displayName", "url", "_links", "id", "uniqueName", "imageUrl",

@@ -9,6 +9,10 @@
 Opaque tokens name the last key returned, never a position, so a token stays valid while the data changes and
 paging over a changed dataset neither loops nor repeats an item. A request whose token the fault injector
 expires (`request.faults.should_expire_token()`) gets the service's 400 instead of a page.
+
+A page costs O(page size) plus a binary search for its start: endpoints hand the helpers a `Cache` (the
+state's `PageCache` and a key naming the view and the state's revision), so the filtered and sorted list
+behind a listing is built once per revision, not once per page.
 """
 
 from __future__ import annotations
@@ -16,8 +20,10 @@ from __future__ import annotations
 import base64
 import bisect
 import json
+import threading
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Hashable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from resmo_pipeline.simulator.routing import SimRequest, SimResponse, error_response, expired_token, json_response
 
@@ -94,40 +100,83 @@ def _token(request: SimRequest) -> str | None:
 
 
 Items = Sequence[Item] | Callable[[], Sequence[Item]]
-Cache = tuple[dict[Hashable, Any], Hashable]
-CACHE_LIMIT = 64
+CACHE_LIMIT = 2048
+T = TypeVar("T")
+
+
+class PageCache:
+    """Views derived from the data (filtered and sorted lists, lookup tables), the least recently used dropped.
+
+    Keys name a view and carry the state's revision, so a change to the data makes new views. `builds`
+    counts the views built per kind (a key's first element): tests use it to prove pages reuse their view.
+    """
+
+    def __init__(self, limit: int = CACHE_LIMIT) -> None:
+        self.limit = limit
+        self.builds: Counter[Hashable] = Counter()
+        self._views: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, build: Callable[[], T]) -> T:
+        """The view under `key`, built by `build()` when it is not kept (built outside the lock)."""
+        with self._lock:
+            if key in self._views:
+                self._views.move_to_end(key)
+                return self._views[key]
+        value = build()
+        with self._lock:
+            self.builds[key[0] if isinstance(key, tuple) and key else key] += 1
+            self._views[key] = value
+            while len(self._views) > self.limit:
+                self._views.popitem(last=False)
+        return value
+
+    def __len__(self) -> int:
+        return len(self._views)
+
+
+Cache = tuple[PageCache, Hashable]
+
+
+def cache_for(state: Any, *view: Hashable) -> Cache:
+    """The cache entry for `view` (a kind plus everything the list depends on) at the state's revision."""
+    return state.page_cache, (*view, state.revision)
+
+
+def view(state: Any, build: Callable[[], T], *key: Hashable) -> T:
+    """A list or table derived from the state, built once per revision of the data."""
+    cache, full_key = cache_for(state, *key)
+    return cache.get(full_key, build)
 
 
 def ordered(items: Items, key: KeyFn, cache: Cache | None) -> tuple[list[Item], list[Any]]:
-    """The items sorted by key, and their keys; reused from `cache` (store, cache key) when given.
+    """The items sorted by key, and their keys; built once per `cache` key when a cache is given."""
 
-    The cache key must change whenever the data may have (routes put the state's revision in it), so a large
-    organization is filtered and sorted once per crawl instead of once per page.
-    """
-    if cache is not None and cache[1] in cache[0]:
-        return cache[0][cache[1]]
-    values = items() if callable(items) else items
-    unsorted_keys = [key(item) for item in values]
-    order = sorted(range(len(values)), key=unsorted_keys.__getitem__)
-    result = ([values[index] for index in order], [unsorted_keys[index] for index in order])
-    if cache is not None:
-        if len(cache[0]) >= CACHE_LIMIT:
-            cache[0].clear()
-        cache[0][cache[1]] = result
-    return result
+    def build() -> tuple[list[Item], list[Any]]:
+        values = items() if callable(items) else items
+        unsorted_keys = [key(item) for item in values]
+        order = sorted(range(len(values)), key=unsorted_keys.__getitem__)
+        return [values[index] for index in order], [unsorted_keys[index] for index in order]
+
+    return cache[0].get(cache[1], build) if cache is not None else build()
 
 
-def keyset_page(items: Items, key: KeyFn, after: Any, size: int, cache: Cache | None = None
-                ) -> tuple[list[Item], Any]:
+Window = Callable[[list[Any]], tuple[int, int]]
+
+
+def keyset_page(items: Items, key: KeyFn, after: Any, size: int, cache: Cache | None = None,
+                window: Window | None = None) -> tuple[list[Item], Any]:
     """The `size` items whose key follows `after` (None = from the start), and the last key if more remain.
 
     Keys are strings, numbers or tuples of them (tokens decode JSON lists back to tuples), unique per item.
+    `window` narrows the sorted keys to an index range [lo, hi) (e.g. a time range found by binary search).
     """
     values, keys = ordered(items, key, cache)
-    start = 0 if after is None else bisect.bisect_right(keys, after)
-    page = values[start:start + size]
-    more = start + size < len(values)
-    return page, (keys[start + size - 1] if more and page else None)
+    lo, hi = window(keys) if window else (0, len(values))
+    start = lo if after is None else max(lo, bisect.bisect_right(keys, after, lo, max(lo, hi)))
+    stop = min(start + size, hi)
+    page = values[start:stop]
+    return page, (keys[stop - 1] if stop < hi and page else None)
 
 
 def collection(items: Sequence[Item], render: Render | None = None, headers: dict[str, str] | None = None
@@ -186,12 +235,12 @@ def count_token(request: SimRequest, items: Sequence[Item], *, render: Render | 
     return collection(page, render, headers)
 
 
-def body_token(request: SimRequest, items: Items, key: KeyFn, size: int, cache: Cache | None = None
-               ) -> tuple[list[Item], str | None]:
+def body_token(request: SimRequest, items: Items, key: KeyFn, size: int, cache: Cache | None = None,
+               window: Window | None = None) -> tuple[list[Item], str | None]:
     """One page of a body-token endpoint and the next token (None on the last page); raises BadToken."""
     token = _token(request)
     after = decode_token(token) if token else None
-    page, last = keyset_page(items, key, after, size, cache)
+    page, last = keyset_page(items, key, after, size, cache, window)
     return page, (encode_token(last) if last is not None else None)
 
 
@@ -208,14 +257,14 @@ def top_skip(request: SimRequest, items: Sequence[Item], *, render: Render | Non
     return collection(list(items[skip:skip + top]), render)
 
 
-def id_cursor(request: SimRequest, items: Sequence[Item], *, render: Render | None = None) -> SimResponse:
+def id_cursor(request: SimRequest, items: Items, *, render: Render | None = None,
+              cache: Cache | None = None) -> SimResponse:
     """Variable groups: `$top` + `continuationToken=<id>` + `queryOrder` (IdDescending by default); no header.
 
     The token is an id the next page starts at (inclusive), so a client passes last id + 1 (ascending) or
     last id - 1 (descending).
     """
     descending = (request.param("queryOrder") or "IdDescending").lower() != "idascending"
-    ordered = sorted(items, key=lambda item: item["id"], reverse=descending)
     try:
         raw_token = request.param("continuationToken")
         if raw_token and request.faults.should_expire_token():
@@ -227,8 +276,11 @@ def id_cursor(request: SimRequest, items: Sequence[Item], *, render: Render | No
         top = int_param(request, "$top")
     except ValueError:
         return bad_parameter("$top", request.param("$top"))
-    if cursor is not None:
-        ordered = [i for i in ordered if (i["id"] <= cursor if descending else i["id"] >= cursor)]
-    if top:
-        ordered = ordered[:top]
-    return collection(ordered, render)
+    values, ids = ordered(items, lambda item: item["id"], cache)
+    if descending:
+        stop = len(ids) if cursor is None else bisect.bisect_right(ids, cursor)
+        page = values[max(0, stop - top) if top else 0:stop][::-1]
+    else:
+        start = 0 if cursor is None else bisect.bisect_left(ids, cursor)
+        page = values[start:start + top] if top else values[start:]
+    return collection(page, render)

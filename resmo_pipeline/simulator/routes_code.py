@@ -58,10 +58,14 @@ def refs(request: SimRequest) -> SimResponse:
         return _repo_not_found(request.path_params["repositoryId"])
     prefix = "refs/" + (request.param("filter") or "").lstrip("/") if request.param("filter") else "refs/"
     contains = (request.param("filterContains") or "").lower()
-    items = [r for r in state.refs.get(repo["id"], []) if r["name"].startswith(prefix)
-             and contains in r["name"].lower()]
+
+    def items() -> list[dict[str, Any]]:
+        return [r for r in state.refs.get(repo["id"], []) if r["name"].startswith(prefix)
+                and contains in r["name"].lower()]
+
     return paging.header_token(request, items, key=lambda r: r["name"], default_top=None, max_top=REFS_MAX_TOP,
-                               token_only_top=REFS_TOKEN_ONLY_TOP)
+                               token_only_top=REFS_TOKEN_ONLY_TOP,
+                               cache=paging.cache_for(state, "refs", repo["id"], prefix, contains))
 
 
 def _policy_type(state: OrgState, project: dict[str, Any], type_id: str, name: str, description: str
@@ -96,7 +100,9 @@ def _policies(request: SimRequest, project: dict[str, Any]) -> list[dict[str, An
 
 def policy_configurations(request: SimRequest, project: dict[str, Any]) -> SimResponse:
     """Branch policies of a project, `$top` with an opaque header token."""
-    return paging.header_token(request, _policies(request, project), key=lambda p: p["id"], default_top=None)
+    cache = paging.cache_for(state_of(request), "policies", project["id"], (request.param("policyType") or "").lower())
+    return paging.header_token(request, lambda: _policies(request, project), key=lambda p: p["id"], default_top=None,
+                               cache=cache)
 
 
 def _scope_applies(scope: dict[str, Any], repo_id: str | None, ref_name: str | None, state: OrgState) -> bool:
@@ -106,8 +112,9 @@ def _scope_applies(scope: dict[str, Any], repo_id: str | None, ref_name: str | N
         return True
     kind = scope.get("matchKind", "Exact")
     if kind == "DefaultBranch":
-        targets = [r for r in state.repositories if r["id"] == (repo_id or scope.get("repositoryId"))]
-        return any(r.get("defaultBranch") == ref_name for r in targets) if targets else True
+        target_id = repo_id or scope.get("repositoryId")
+        target = state.repository(target_id) if target_id else None
+        return target.get("defaultBranch") == ref_name if target is not None and target["id"] == target_id else True
     scope_ref = scope.get("refName")
     if scope_ref is None:
         return True
@@ -119,9 +126,14 @@ def git_policy_configurations(request: SimRequest, project: dict[str, Any]) -> S
     state = state_of(request)
     repo_id = (request.param("repositoryId") or "").lower() or None
     ref_name = request.param("refName")
-    items = [p for p in _policies(request, project)
-             if any(_scope_applies(s, repo_id, ref_name, state) for s in p["settings"].get("scope", [{}]))]
-    return paging.header_token(request, items, key=lambda p: p["id"], default_top=None)
+
+    def items() -> list[dict[str, Any]]:
+        return [p for p in _policies(request, project)
+                if any(_scope_applies(s, repo_id, ref_name, state) for s in p["settings"].get("scope", [{}]))]
+
+    cache = paging.cache_for(state, "git_policies", project["id"], (request.param("policyType") or "").lower(),
+                             repo_id, ref_name)
+    return paging.header_token(request, items, key=lambda p: p["id"], default_top=None, cache=cache)
 
 
 def get_policy_configuration(request: SimRequest, project: dict[str, Any]) -> SimResponse:

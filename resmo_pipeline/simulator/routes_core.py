@@ -105,7 +105,8 @@ def list_projects(request: SimRequest) -> SimResponse:
     """Projects: `$top` (default 100) with an integer continuation token in the header."""
     state = state_of(request)
     state_filter = (request.param("stateFilter") or "wellFormed").lower()
-    projects = [p for p in state.projects if state_filter in ("all", p["state"].lower())]
+    projects = paging.view(state, lambda: [p for p in state.projects if state_filter in ("all", p["state"].lower())],
+                           "projects", state_filter)
     return paging.count_token(request, projects, render=project_ref, default_top=100)
 
 
@@ -155,7 +156,7 @@ def project_teams(request: SimRequest, project: dict[str, Any]) -> SimResponse:
 def all_teams(request: SimRequest) -> SimResponse:
     """Every team of the organization ($top/$skip, default 100)."""
     state = state_of(request)
-    teams = [t for p in state.projects for t in state.teams[p["id"]]]
+    teams = paging.view(state, lambda: [t for p in state.projects for t in state.teams[p["id"]]], "teams")
     return paging.top_skip(request, teams, render=lambda t: _team(request, t), default_top=100)
 
 

@@ -398,13 +398,12 @@ def token_admin_pats(request: SimRequest) -> SimResponse:
     descriptor = request.path_params["subjectDescriptor"]
     if descriptor not in state.subjects:
         return _subject_not_found(descriptor)
-    if (request.param("isPublic") or "false").lower() == "true":
-        tokens: list[dict[str, Any]] = []
-    else:
-        tokens = state.pats.get(descriptor, [])
+    public = (request.param("isPublic") or "false").lower() == "true"
+    tokens: list[dict[str, Any]] = [] if public else state.pats.get(descriptor, [])
     try:
         size = int(request.param("pageSize") or TOKEN_ADMIN_PAGE)
-        page, token = paging.body_token(request, tokens, key=lambda t: t["authorizationId"], size=size)
+        page, token = paging.body_token(request, tokens, key=lambda t: t["authorizationId"], size=size,
+                                        cache=paging.cache_for(state, "token_admin", descriptor, public))
     except paging.BadToken as exc:
         return exc.response
     except ValueError:

@@ -3,6 +3,7 @@ permissions, installed extensions, and the internal organization-policy and Entr
 
 from __future__ import annotations
 
+import bisect
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -82,6 +83,10 @@ def _bound(value: str | None) -> str | None:
     return iso(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
 
 
+def _timestamp(key: tuple[str, str]) -> str:
+    return key[0]
+
+
 def audit_log(request: SimRequest) -> SimResponse:
     """Audit entries oldest first inside [startTime, endTime]; `batchSize` (default 200), body token + hasMore."""
     state = state_of(request)
@@ -92,10 +97,16 @@ def audit_log(request: SimRequest) -> SimResponse:
     except ValueError:
         return error_response(400, "The startTime, endTime or batchSize parameter is not valid.",
                               "System.ArgumentException, mscorlib", "ArgumentException")
-    entries = [e for e in state.audit_log
-               if (start is None or e["timestamp"] >= start) and (end is None or e["timestamp"] <= end)]
+
+    def window(keys: list[tuple[str, str]]) -> tuple[int, int]:
+        """The index range of entries inside [startTime, endTime] (keys are sorted by timestamp first)."""
+        lo = 0 if start is None else bisect.bisect_left(keys, start, key=_timestamp)
+        hi = len(keys) if end is None else bisect.bisect_right(keys, end, key=_timestamp)
+        return lo, hi
+
     try:
-        page, token = paging.body_token(request, entries, key=lambda e: (e["timestamp"], e["id"]), size=max(size, 1))
+        page, token = paging.body_token(request, state.audit_log, key=lambda e: (e["timestamp"], e["id"]),
+                                        size=max(size, 1), cache=paging.cache_for(state, "audit_log"), window=window)
     except paging.BadToken as exc:
         return exc.response
     return json_response({"decoratedAuditLogEntries": page, "continuationToken": token, "hasMore": token is not None})

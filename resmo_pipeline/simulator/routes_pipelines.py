@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from resmo_pipeline.simulator import paging
+from resmo_pipeline.simulator.data import OrgState
 from resmo_pipeline.simulator.routes_common import (
     DEV,
     VSRM,
@@ -29,22 +30,27 @@ def _not_found(what: str, key: str, type_key: str, assembly: str = "Microsoft.Te
 
 def build_definitions(request: SimRequest, project: dict[str, Any]) -> SimResponse:
     """Build definitions: shallow references, or full objects with includeAllProperties=true; header token."""
+    state = state_of(request)
     full = truthy(request.param("includeAllProperties"))
+    name = request.param("name")
     repository_id = (request.param("repositoryId") or "").lower()
     process_type = request.param("processType")
     path = request.param("path")
-    items = [d for d in state_of(request).build_definitions[project["id"]]
-             if name_matches(d["name"], request.param("name"))
-             and (not repository_id or d["repository"]["id"] == repository_id)
-             and (not process_type or str(d["process"]["type"]) == process_type)
-             and (not path or d["path"].lower() == path.lower())]
+
+    def items() -> list[dict[str, Any]]:
+        return [d for d in state.build_definitions[project["id"]]
+                if name_matches(d["name"], name)
+                and (not repository_id or d["repository"]["id"] == repository_id)
+                and (not process_type or str(d["process"]["type"]) == process_type)
+                and (not path or d["path"].lower() == path.lower())]
 
     def render(definition: dict[str, Any]) -> dict[str, Any]:
         if full:
             return definition
         return {k: definition[k] for k in SHALLOW_DEFINITION_KEYS}
 
-    return paging.header_token(request, items, key=lambda d: d["id"], render=render, default_top=None)
+    cache = paging.cache_for(state, "build_definitions", project["id"], name, repository_id, process_type, path)
+    return paging.header_token(request, items, key=lambda d: d["id"], render=render, default_top=None, cache=cache)
 
 
 def get_build_definition(request: SimRequest, project: dict[str, Any]) -> SimResponse:
@@ -83,11 +89,13 @@ def pipelines(request: SimRequest, project: dict[str, Any]) -> SimResponse:
     state = state_of(request)
     descending = "desc" in (request.param("orderBy") or "name asc").lower()
     items = state.build_definitions[project["id"]]
+    cache = paging.cache_for(state, "pipelines", project["id"], descending)
     if descending:
         return paging.header_token(request, items, key=lambda d: (paging.descending(d["name"].lower()), -d["id"]),
-                                   render=lambda d: _pipeline(state, project, d, False), default_top=None)
+                                   render=lambda d: _pipeline(state, project, d, False), default_top=None,
+                                   cache=cache)
     return paging.header_token(request, items, key=lambda d: (d["name"].lower(), d["id"]),
-                               render=lambda d: _pipeline(state, project, d, False), default_top=None)
+                               render=lambda d: _pipeline(state, project, d, False), default_top=None, cache=cache)
 
 
 def get_pipeline(request: SimRequest, project: dict[str, Any]) -> SimResponse:
@@ -149,16 +157,20 @@ RELEASE_EXPANDABLE = ("environments", "artifacts", "variables", "triggers", "tag
 
 def release_definitions(request: SimRequest, project: dict[str, Any]) -> SimResponse:
     """Classic release definitions, `$expand=environments,artifacts,variables`; header token paging."""
+    state = state_of(request)
     expand = {e.strip().lower() for e in (request.param("$expand") or "").split(",")}
     deleted = truthy(request.param("isDeleted"))
-    items = [d for d in state_of(request).release_definitions[project["id"]]
-             if d["isDeleted"] == deleted and name_matches(d["name"], request.param("searchText") and
-                                                           f"*{request.param('searchText')}*")]
+    search = request.param("searchText")
+
+    def items() -> list[dict[str, Any]]:
+        return [d for d in state.release_definitions[project["id"]]
+                if d["isDeleted"] == deleted and name_matches(d["name"], search and f"*{search}*")]
 
     def render(definition: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in definition.items() if k not in RELEASE_EXPANDABLE or k in expand}
 
-    return paging.header_token(request, items, key=lambda d: d["id"], render=render, default_top=None)
+    cache = paging.cache_for(state, "release_definitions", project["id"], deleted, search)
+    return paging.header_token(request, items, key=lambda d: d["id"], render=render, default_top=None, cache=cache)
 
 
 def get_release_definition(request: SimRequest, project: dict[str, Any]) -> SimResponse:
@@ -175,14 +187,27 @@ def _shared_with(item: dict[str, Any], references_key: str, project: dict[str, A
     return any(ref["projectReference"]["id"] == project["id"] for ref in item[references_key])
 
 
+def _by_project(state: OrgState, collection: str, references_key: str) -> dict[str, list[dict[str, Any]]]:
+    """An organization-wide collection grouped by the projects each item is shared with (once per revision)."""
+
+    def build() -> dict[str, list[dict[str, Any]]]:
+        grouped: dict[str, list[dict[str, Any]]] = {}
+        for item in getattr(state, collection):
+            for project_id in dict.fromkeys(ref["projectReference"]["id"] for ref in item[references_key]):
+                grouped.setdefault(project_id, []).append(item)
+        return grouped
+
+    return paging.view(state, build, "shared", collection)
+
+
 def service_endpoints(request: SimRequest, project: dict[str, Any]) -> SimResponse:
     """Service connections shared with the project (no paging); secrets are null."""
     wanted_type = (request.param("type") or "").lower()
     ids = {i.strip().lower() for i in (request.param("endpointIds") or "").split(",") if i.strip()}
     schemes = {s.strip().lower() for s in (request.param("authSchemes") or "").split(",") if s.strip()}
-    items = [e for e in state_of(request).service_endpoints
-             if _shared_with(e, "serviceEndpointProjectReferences", project)
-             and (not wanted_type or e["type"].lower() == wanted_type)
+    shared = _by_project(state_of(request), "service_endpoints", "serviceEndpointProjectReferences")
+    items = [e for e in shared.get(project["id"], ())
+             if (not wanted_type or e["type"].lower() == wanted_type)
              and (not ids or e["id"] in ids)
              and (not schemes or e["authorization"]["scheme"].lower() in schemes)]
     return paging.collection(items)
@@ -199,21 +224,29 @@ def get_service_endpoint(request: SimRequest, project: dict[str, Any]) -> SimRes
 
 def endpoint_history(request: SimRequest, project: dict[str, Any]) -> SimResponse:
     """When a service connection was last used, newest first; `top` with an opaque header token."""
+    state = state_of(request)
     key = request.path_params["endpointId"].lower()
-    history = state_of(request).endpoint_history.get(key, [])
+    history = state.endpoint_history.get(key, [])
     return paging.header_token(request, history,
                                key=lambda h: (paging.descending(h["data"]["finishTime"]), h["data"]["id"]),
-                               default_top=None, top_param="top")
+                               default_top=None, top_param="top",
+                               cache=paging.cache_for(state, "endpoint_history", key))
 
 
 def variable_groups(request: SimRequest, project: dict[str, Any]) -> SimResponse:
     """Variable groups of the project: `$top` + id cursor (`continuationToken`) + `queryOrder`; secrets null."""
-    ids = {i.strip() for i in (request.param("groupIds") or "").split(",") if i.strip()}
-    items = [g for g in state_of(request).variable_groups
-             if _shared_with(g, "variableGroupProjectReferences", project)
-             and name_matches(g["name"], request.param("groupName"))
-             and (not ids or str(g["id"]) in ids)]
-    return paging.id_cursor(request, items)
+    state = state_of(request)
+    group_ids = request.param("groupIds") or ""
+    ids = {i.strip() for i in group_ids.split(",") if i.strip()}
+    group_name = request.param("groupName")
+
+    def items() -> list[dict[str, Any]]:
+        shared = _by_project(state, "variable_groups", "variableGroupProjectReferences")
+        return [g for g in shared.get(project["id"], ())
+                if name_matches(g["name"], group_name) and (not ids or str(g["id"]) in ids)]
+
+    return paging.id_cursor(request, items,
+                            cache=paging.cache_for(state, "variable_groups", project["id"], group_name, group_ids))
 
 
 def get_variable_group(request: SimRequest, project: dict[str, Any]) -> SimResponse:
@@ -270,8 +303,13 @@ def queues(request: SimRequest, project: dict[str, Any]) -> SimResponse:
 
 def environments(request: SimRequest, project: dict[str, Any]) -> SimResponse:
     """Environments of the project, `$top` with an opaque header token."""
-    items = [e for e in state_of(request).environments[project["id"]] if name_matches(e["name"], request.param("name"))]
-    return paging.header_token(request, items, key=lambda e: e["id"], default_top=None)
+    state = state_of(request)
+    name = request.param("name")
+    cache = paging.cache_for(state, "environments", project["id"], name)
+    return paging.header_token(
+        request, lambda: [e for e in state.environments[project["id"]] if name_matches(e["name"], name)],
+        key=lambda e: e["id"], default_top=None, cache=cache,
+    )
 
 
 def get_environment(request: SimRequest, project: dict[str, Any]) -> SimResponse:

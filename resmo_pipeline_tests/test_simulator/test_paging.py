@@ -152,7 +152,7 @@ def test_id_cursor_both_orders() -> None:
 
 def test_sorted_view_is_cached_per_key_and_rebuilt_for_a_new_one() -> None:
     data = items(5)
-    store: dict[Any, Any] = {}
+    store = paging.PageCache()
     calls: list[int] = []
 
     def produce() -> list[dict[str, Any]]:
@@ -166,3 +166,28 @@ def test_sorted_view_is_cached_per_key_and_rebuilt_for_a_new_one() -> None:
     assert len(calls) == 1  # the same revision reuses the sorted view
     fresh, _ = paging.keyset_page(produce, lambda i: i["id"], 2, 10, (store, ("x", 2)))
     assert [i["id"] for i in fresh] == [3, 4, 5, 6] and len(calls) == 2
+    assert store.builds["x"] == 2
+
+
+def test_page_cache_drops_the_least_recently_used_view() -> None:
+    store = paging.PageCache(limit=2)
+    store.get(("a", 1), lambda: "A")
+    store.get(("b", 1), lambda: "B")
+    store.get(("a", 1), lambda: "rebuilt")  # touches "a": "b" is now the oldest
+    store.get(("c", 1), lambda: "C")
+    assert len(store) == 2
+    assert store.get(("a", 1), lambda: "rebuilt") == "A"
+    assert store.get(("b", 1), lambda: "B again") == "B again"
+    assert store.builds == {"a": 1, "b": 2, "c": 1}
+
+
+def test_window_limits_keyset_pages_to_an_index_range() -> None:
+    data = items(10)
+    pages = []
+    after = None
+    while True:
+        page, after = paging.keyset_page(data, lambda i: i["id"], after, 3, window=lambda keys: (2, 8))
+        pages.append([i["id"] for i in page])
+        if after is None:
+            break
+    assert pages == [[3, 4, 5], [6, 7, 8]]
