@@ -239,7 +239,7 @@ def evaluate_warehouse(
 ) -> Evaluation:
     """Evaluate every loaded rule (or ``rules``) for one organization in the warehouse file, in one write.
 
-    This is what the benchmark and the CLI use; in Dagster each rule runs as its own asset check instead.
+    For benchmarks and scripts; in Dagster each rule runs as its own asset check instead.
     """
     from resmo_pipeline.compliance.loader import load_rules
     from resmo_pipeline.warehouse.access import write_connection
