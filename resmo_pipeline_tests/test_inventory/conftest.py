@@ -3,6 +3,7 @@ registered integrations, and materializing resource types into a real DuckDB fil
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +60,10 @@ class Harness:
         ensure_organizations(self.instance, [organization])
         return organization
 
+    def seed(self, synced: Synced) -> None:
+        """Start from a copy of a fully synced warehouse."""
+        shutil.copyfile(synced.warehouse, self.warehouse)
+
     def set_pat(self, organization: str, pat: str) -> None:
         """Swap the secret behind an organization's PAT variable (as rotating it in the environment would)."""
         self.monkeypatch.setenv(self.registry.get(organization).pat_env or "", pat)
@@ -113,11 +118,38 @@ class Harness:
         return {row[0]: row[1:] for row in found}
 
 
+@pytest.fixture(scope="module")
+def dagster_instance() -> Iterator[dg.DagsterInstance]:
+    """One Dagster test instance per module (runs and partitions only; each test has its own warehouse)."""
+    with dg.instance_for_test() as instance:
+        yield instance
+
+
 @pytest.fixture
-def harness(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Harness]:
-    """A fresh RESMO_HOME under tmp_path with its own Dagster test instance."""
+def harness(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dagster_instance: dg.DagsterInstance) -> Harness:
+    """A fresh RESMO_HOME under tmp_path."""
     home = tmp_path / "resmo"
     home.mkdir()
     monkeypatch.setenv("RESMO_HOME", str(home))
-    with dg.instance_for_test() as instance:
-        yield Harness(home=home, instance=instance, monkeypatch=monkeypatch)
+    return Harness(home=home, instance=dagster_instance, monkeypatch=monkeypatch)
+
+
+@dataclass
+class Synced:
+    """A warehouse holding a full sync of the demo organization, and the run that wrote it."""
+
+    warehouse: Path
+    organization: str
+    result: dg.ExecuteInProcessResult
+
+
+@pytest.fixture(scope="module")
+def synced(demo_sim: Any, dagster_instance: dg.DagsterInstance, tmp_path_factory: pytest.TempPathFactory) -> Synced:
+    """Every type of the demo organization materialized once; tests start from a copy of its warehouse."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        home = tmp_path_factory.mktemp("synced")
+        monkeypatch.setenv("RESMO_HOME", str(home))
+        harness = Harness(home=home, instance=dagster_instance, monkeypatch=monkeypatch)
+        organization = harness.connect(demo_sim)
+        result = harness.materialize(organization)
+    return Synced(warehouse=harness.warehouse, organization=organization, result=result)

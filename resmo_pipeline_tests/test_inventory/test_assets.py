@@ -14,7 +14,7 @@ from resmo_pipeline.inventory import progress
 from resmo_pipeline.inventory.assets import asset_key
 from resmo_pipeline.simulator import run_simulator
 from resmo_pipeline.warehouse import read_connection
-from resmo_pipeline_tests.test_inventory.conftest import Harness
+from resmo_pipeline_tests.test_inventory.conftest import TEST_ASSETS, Harness, Synced
 
 
 def _materialization(result: dg.ExecuteInProcessResult, name: str) -> dict[str, Any]:
@@ -23,10 +23,9 @@ def _materialization(result: dg.ExecuteInProcessResult, name: str) -> dict[str, 
     return {key: value.value for key, value in events[-1].metadata.items()}
 
 
-def test_every_type_is_collected_from_the_demo_organization(harness: Harness, demo_sim: Any) -> None:
-    organization = harness.connect(demo_sim)
-
-    result = harness.materialize(organization)
+def test_every_type_is_collected_from_the_demo_organization(harness: Harness, synced: Synced) -> None:
+    harness.seed(synced)
+    organization, result = synced.organization, synced.result
 
     assert result.success
     runs = harness.runs(organization)
@@ -41,9 +40,11 @@ def test_every_type_is_collected_from_the_demo_organization(harness: Harness, de
     assert repositories["requests"] >= 1
 
 
-def test_a_pat_lacking_a_scope_keeps_earlier_rows_and_the_run_succeeds(harness: Harness, demo_sim: Any) -> None:
+def test_a_pat_lacking_a_scope_keeps_earlier_rows_and_the_run_succeeds(
+    harness: Harness, demo_sim: Any, synced: Synced
+) -> None:
     organization = harness.connect(demo_sim)
-    assert harness.materialize(organization, ["projects", "repositories"]).success
+    harness.seed(synced)
     before = harness.rows("repositories", organization)
     assert before
 
@@ -61,7 +62,7 @@ def test_a_pat_lacking_a_scope_keeps_earlier_rows_and_the_run_succeeds(harness: 
 
 
 def test_a_failure_half_way_leaves_the_partition_unchanged(harness: Harness) -> None:
-    types = ["projects", "repositories", "branches"]
+    types = ["projects", "repositories"]
     with ExitStack() as stack:
         sim = stack.enter_context(run_simulator(preset="demo", organization="halfway"))
         organization = harness.connect(sim)
@@ -77,55 +78,55 @@ def test_a_failure_half_way_leaves_the_partition_unchanged(harness: Harness) -> 
             result = harness.materialize(organization, types, retry_budget_s=0.5, read_ahead=False)
 
     assert not result.success
+    assert harness.runs(organization)["projects"][0] == "collected"
     assert harness.runs(organization)["repositories"][0] == "failed"
     assert harness.rows("repositories", organization) == before["repositories"]
-    assert harness.rows("branches", organization) == before["branches"]
 
 
 def test_a_throttled_sync_still_completes(harness: Harness) -> None:
     limits = {"limit": 10, "window_s": 2, "cost": 1, "delay_per_tstu_s": 0.02, "max_delay_s": 0.3}
     with run_simulator(preset="demo", organization="throttled", rate_limit=True, rate_limit_config=limits) as sim:
         organization = harness.connect(sim)
-        result = harness.materialize(organization, ["projects", "repositories", "branches"], retry_budget_s=60)
-        throttled = sim.stats().get("throttled")
+        result = harness.materialize(organization, ["projects", "repositories"], retry_budget_s=60)
+        throttled = sim.stats()["throttled"]
 
     assert result.success
-    assert throttled
-    assert harness.runs(organization)["branches"][0] == "collected"
-    assert harness.query("select count(*) from azure_devops.branches")[0][0] > 0
+    assert throttled["delayed"] + throttled["blocked"] > 0
+    assert harness.runs(organization)["repositories"][0] == "collected"
+    assert harness.query("select count(*) from azure_devops.repositories")[0][0] > 0
 
 
-def test_two_organizations_side_by_side(harness: Harness, demo_sim: Any) -> None:
+def test_two_organizations_side_by_side(harness: Harness, demo_sim: Any, synced: Synced) -> None:
+    first = harness.connect(demo_sim)
+    harness.seed(synced)
     with run_simulator(preset="demo", organization="fabrikam", seed=11) as other:
-        first = harness.connect(demo_sim)
         second = harness.connect(other)
-        assert harness.materialize(first, ["projects", "repositories"]).success
-        assert harness.materialize(second, ["projects", "repositories"]).success
-        second_rows = harness.rows("repositories", second)
+        assert harness.materialize(second, ["projects"]).success
+        second_rows = harness.rows("projects", second)
 
-        assert harness.materialize(first, ["projects", "repositories"]).success
+        assert harness.materialize(first, ["projects"]).success
 
-    counts = dict(harness.query("select organization, count(*) from azure_devops.repositories group by all"))
+    counts = dict(harness.query("select organization, count(*) from azure_devops.projects group by all"))
     assert set(counts) == {first, second}
     assert all(count > 0 for count in counts.values())
-    assert harness.rows("repositories", second) == second_rows
+    assert harness.rows("projects", second) == second_rows
 
 
-def test_audit_log_is_appended_incrementally(harness: Harness, demo_sim: Any) -> None:
+def test_audit_log_is_appended_incrementally(harness: Harness, demo_sim: Any, synced: Synced) -> None:
     organization = harness.connect(demo_sim)
-    assert harness.materialize(organization, ["audit_log"]).success
+    harness.seed(synced)
     first = harness.query("select count(*), count(distinct resource_id) from azure_devops.audit_log")[0]
 
-    assert harness.materialize(organization, ["audit_log"]).success
+    result = harness.materialize(organization, ["audit_log"])
     second = harness.query("select count(*), count(distinct resource_id) from azure_devops.audit_log")[0]
 
+    assert result.success
     assert first[0] > 0
+    assert _materialization(result, "audit_log")["dagster/row_count"] == 0  # only newer entries were read
     assert second == first  # nothing new happened: nothing duplicated, nothing lost
 
 
 def test_assets_carry_catalog_metadata() -> None:
-    from resmo_pipeline_tests.test_inventory.conftest import TEST_ASSETS
-
     by_key = {next(iter(asset.keys)): asset for asset in TEST_ASSETS}
     assert set(by_key) == {asset_key(name) for name in RESOURCE_TYPES}
     for name, resource_type in RESOURCE_TYPES.items():
@@ -156,9 +157,11 @@ with read_connection(warehouse) as conn:
 """
 
 
-def test_a_reader_holding_the_read_path_open_never_breaks_a_sync(harness: Harness, demo_sim: Any) -> None:
+def test_a_reader_holding_the_read_path_open_never_breaks_a_sync(
+    harness: Harness, demo_sim: Any, synced: Synced
+) -> None:
     organization = harness.connect(demo_sim)
-    assert harness.materialize(organization, ["projects", "repositories"]).success
+    harness.seed(synced)
     expected = harness.query("select count(*) from azure_devops.repositories")[0][0]
     stop = harness.home / "stop-reader"
     reader = subprocess.Popen(
@@ -166,7 +169,7 @@ def test_a_reader_holding_the_read_path_open_never_breaks_a_sync(harness: Harnes
     )
     try:
         assert reader.stdout is not None and reader.stdout.readline().strip() == "open"
-        result = harness.materialize(organization, ["projects", "repositories", "branches"])
+        result = harness.materialize(organization, ["projects", "repositories"])
     finally:
         stop.touch()
         out, _ = reader.communicate(timeout=60)
@@ -175,12 +178,17 @@ def test_a_reader_holding_the_read_path_open_never_breaks_a_sync(harness: Harnes
     assert reader.returncode == 0
     assert out.strip() == str(expected)  # the reader kept one consistent view the whole time
     with read_connection(harness.warehouse) as conn:
-        assert conn.execute("select count(*) from azure_devops.branches").fetchall()[0][0] > 0
+        runs = conn.execute(
+            "select count(*) from meta.collection_runs where run_id = ? and status = 'collected'", [result.run_id]
+        ).fetchall()
+    assert runs == [(2,)]  # a new reader sees the sync's writes
 
 
-def test_a_warehouse_written_by_an_older_catalog_is_upgraded_in_place(harness: Harness, demo_sim: Any) -> None:
+def test_a_warehouse_written_by_an_older_catalog_is_upgraded_in_place(
+    harness: Harness, demo_sim: Any, synced: Synced
+) -> None:
     organization = harness.connect(demo_sim)
-    assert harness.materialize(organization, ["projects"]).success
+    harness.seed(synced)
     newest_column = RESOURCE_TYPES["projects"].columns[-1].name
     harness.query(f"alter table azure_devops.projects drop column {newest_column}")
 
