@@ -14,6 +14,7 @@ delivers to a local webhook receiver. Prints one JSON object:
     targeted_pct               targeted / full, in percent
     targeted_types             the asset selection the sensor requested
     targeted_requests_by_type  requests per type in the targeted run (meta.collection_runs), to see the cost
+    requests_changed_types_only  what the targeted run would cost without the dependents the sensor adds
     detect_to_notify_s         change made in the simulator -> the receiver has the message (wall time)
     detect_to_notify_parts     waits and work along the way: change-sensor wait and tick, run, notify wait and tick
     notified                   which notifications arrived (the permission change; the new finding)
@@ -217,6 +218,7 @@ def run(preset: str, latency_ms: int, interval_s: float, seed: int) -> dict[str,
         finding_seen = receiver.first(lambda e: e["kind"] == "new_finding" and e["resource_name"] == connection["name"])
         first_seen = min((t for t in (change_seen, finding_seen) if t is not None), default=None)
         by_type = _requests_by_type(home / "warehouse.duckdb", targeted.run_id)
+        changed = request.tags.get("resmo/changed_types", "").split(",")
         full_by_type = _requests_by_type(home / "warehouse.duckdb", full.run_id)
 
     receiver.server.shutdown()
@@ -230,10 +232,12 @@ def run(preset: str, latency_ms: int, interval_s: float, seed: int) -> dict[str,
         "targeted_refresh_requests": targeted_refresh_requests,
         "targeted_pct": round(100 * targeted_refresh_requests / max(full_sync_requests, 1), 2),
         "targeted_run_success": targeted.success,
-        "changed_types": request.tags.get("resmo/changed_types"),
+        "changed_types": changed,
         "targeted_types": sorted(key.path[-1] for key in request.asset_selection),
         "targeted_requests_by_type": by_type,
         "full_requests_of_those_types": {name: full_by_type.get(name) for name in by_type},
+        # What the run would cost without the dependents the sensor adds (the changed types, whole organization).
+        "requests_changed_types_only": sum(by_type.get(name, 0) for name in changed) + by_type.get("audit_log", 0),
         "detect_to_notify_s": round(first_seen - changed_at, 1) if first_seen is not None else None,
         "detect_to_notify_parts": {
             "wait_for_change_tick_s": round(change_phase, 1),

@@ -55,9 +55,10 @@ class Pipeline:
     project: dict[str, Any]  # the project it was granted in
     changed_at: datetime
     request: dg.RunRequest
-    first_run_id: str
     targeted_run_id: str
     targeted_success: bool
+    instance: dg.DagsterInstance  # the running "daemon's" instance and definitions
+    defs: dg.Definitions
 
     @property
     def permission_id(self) -> str:
@@ -105,6 +106,7 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
             job = defs.resolve_job_def(INVENTORY_JOB)
             first = job.execute_in_process(instance=instance, partition_key=organization,
                                            asset_selection=[asset_key(name) for name in FIRST_SYNC])
+            assert first.success
             baseline = tick(instance, defs, SENSOR_NAME)
             assert not baseline.run_requests
 
@@ -118,12 +120,12 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
             targeted = job.execute_in_process(instance=instance, partition_key=request.partition_key,
                                               asset_selection=request.asset_selection, tags=request.tags,
                                               raise_on_error=False)
-        yield Pipeline(home=home, sim=sim, organization=organization, connection=connection, project=project,
-                       changed_at=changed_at, request=request, first_run_id=first.run_id,
-                       targeted_run_id=targeted.run_id, targeted_success=targeted.success)
+            yield Pipeline(home=home, sim=sim, organization=organization, connection=connection, project=project,
+                           changed_at=changed_at, request=request, targeted_run_id=targeted.run_id,
+                           targeted_success=targeted.success, instance=instance, defs=defs)
 
 
-def test_the_sensor_requests_a_run_of_only_the_affected_types(pipeline: Pipeline) -> None:
+def test_the_sensor_requests_a_run_of_the_affected_types_and_their_dependents(pipeline: Pipeline) -> None:
     request = pipeline.request
 
     assert request.partition_key == pipeline.organization
@@ -211,10 +213,13 @@ def _configure(pipeline: Pipeline, tmp_path: Path, monkeypatch: pytest.MonkeyPat
     return log
 
 
-def _notify(pipeline: Pipeline) -> str:
-    """A notification_sensor tick in a freshly opened instance (as after a restart); returns its skip reason."""
-    with get_instance() as instance:
-        result = tick(instance, build_definitions(), "notification_sensor")
+def _notify(pipeline: Pipeline, restarted: bool = False) -> str:
+    """A notification_sensor tick (``restarted``: in a newly opened instance and definitions); its skip reason."""
+    if restarted:
+        with get_instance() as instance:
+            result = tick(instance, build_definitions(), "notification_sensor")
+    else:
+        result = tick(pipeline.instance, pipeline.defs, "notification_sensor")
     assert not result.run_requests
     return result.skip_message or ""
 
@@ -259,7 +264,7 @@ def test_each_subscribed_channel_gets_the_change_exactly_once(
     assert _notify(pipeline) == "nothing to deliver"
     # A restart: new instance and definitions objects, the configuration read again, the same RESMO_HOME.
     _configure(pipeline, tmp_path, monkeypatch, receivers, prefix="once")
-    assert _notify(pipeline) == "nothing to deliver"
+    assert _notify(pipeline, restarted=True) == "nothing to deliver"
     assert [len(receiver.requests) for receiver in receivers.values()] == [n, n]
     assert len(log.read_text().splitlines()) == 1
 
