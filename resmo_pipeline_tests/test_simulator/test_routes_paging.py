@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from typing import Any
 
@@ -258,3 +259,71 @@ def test_expired_tokens_on_every_token_style() -> None:
             assert refused.status_code == 400, (path, refused.text[:200])
             assert refused.json()["typeKey"] == "InvalidContinuationTokenException"
         assert sim.stats()["faults"]
+
+
+# Revisions the medium simulator never reaches by itself: setting one makes every cached view stale.
+UNUSED_REVISIONS = itertools.count(1_000_000)
+
+
+class CountingDict(dict):
+    """A dict that counts item lookups (`d[key]`): how many objects a handler touched."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.lookups = 0
+
+    def __getitem__(self, key: Any) -> Any:
+        self.lookups += 1
+        return super().__getitem__(key)
+
+
+def test_entitlement_pages_touch_only_their_own_items(medium: Simulator, http: requests.Session,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Regression guard: after the first page, a page of 100 entitlements looks at about 100 subjects, not all
+    5,000 (a page that filters or sorts the whole organization again would touch every one)."""
+    state = medium.state
+    subjects = CountingDict(state.subjects)
+    monkeypatch.setattr(state, "subjects", subjects)
+    monkeypatch.setattr(state, "revision", next(UNUSED_REVISIONS))  # views earlier tests built are not reused
+    touched: list[int] = []
+    token = None
+    while True:
+        before = subjects.lookups
+        body = get(medium, http, "vsaex.dev.azure.com", "_apis/userentitlements",
+                   **({"continuationToken": token} if token else {})).json()
+        touched.append(subjects.lookups - before)
+        token = body["continuationToken"]
+        if not token:
+            break
+    users = len(state.entitlements)
+    assert len(touched) == 50 and touched[0] >= users  # the first page builds the sorted view
+    groups_per_user = max(len(state.memberships_up.get(d, [])) for d in state.entitlements)
+    assert max(touched[1:]) <= 100 * (2 + groups_per_user) < users
+
+
+def test_every_paged_listing_builds_its_view_once_per_crawl(medium: Simulator, http: requests.Session,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Regression guard: paging through a listing reuses one filtered, sorted view instead of rebuilding it per
+    page; a data change (new revision) builds it again."""
+    state = medium.state
+    monkeypatch.setattr(state, "revision", next(UNUSED_REVISIONS))
+    before = dict(state.page_cache.builds)
+
+    def built() -> dict[Any, int]:
+        return {kind: n - before.get(kind, 0) for kind, n in state.page_cache.builds.items()
+                if n != before.get(kind, 0)}
+
+    _, entitlement_pages = follow_body(medium, http, "vsaex.dev.azure.com", "_apis/userentitlements", "members")
+    _, graph_pages = follow_header(medium, http, "vssps.dev.azure.com", "_apis/graph/users", "7.1-preview.1")
+    _, audit_pages = follow_body(medium, http, "auditservice.dev.azure.com", "_apis/audit/auditlog",
+                                 "decoratedAuditLogEntries", "7.1-preview.1")
+    _, project_pages = follow_header(medium, http, "dev.azure.com", "_apis/projects", **{"$top": "7"})
+    pid = max(state.projects, key=lambda p: len(state.build_definitions[p["id"]]))["id"]
+    _, definition_pages = follow_header(medium, http, "dev.azure.com", f"{pid}/_apis/build/definitions",
+                                        **{"$top": "2"})
+    assert min(entitlement_pages, graph_pages, audit_pages, project_pages, definition_pages) > 2
+    listings = ("entitlements", "graph", "audit_log", "projects", "build_definitions")
+    assert {kind: built().get(kind) for kind in listings} == dict.fromkeys(listings, 1)
+    monkeypatch.setattr(state, "revision", next(UNUSED_REVISIONS))
+    follow_body(medium, http, "vsaex.dev.azure.com", "_apis/userentitlements", "members")
+    assert built()["entitlements"] == 2
