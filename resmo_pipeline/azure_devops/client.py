@@ -323,7 +323,7 @@ class AzureDevOpsClient:
             pause = retry_after if retry_after is not None else self._backoff(attempts)
             spent = time.monotonic() - started
             if spent + pause > self.max_retry_time_s:
-                raise self._give_up(failure, attempts, spent)
+                raise self._give_up(failure, attempts, spent, retry_after)
             self.stats.record_retry(name)
             if isinstance(failure, ThrottledError):
                 # Blocked for this identity: hold every thread, not just this one.
@@ -358,8 +358,11 @@ class AzureDevOpsClient:
     def _backoff(self, attempt: int) -> float:
         return random.uniform(0, min(self.backoff_max_s, self.backoff_base_s * 2 ** (attempt - 1)))
 
-    def _give_up(self, failure: AzureDevOpsError, attempts: int, spent: float) -> RetryBudgetExceededError:
-        what = f"gave up after {attempts} attempts over {spent:.1f}s (retry budget {self.max_retry_time_s:g}s)"
+    def _give_up(
+        self, failure: AzureDevOpsError, attempts: int, spent: float, retry_after: float | None
+    ) -> RetryBudgetExceededError:
+        what = f"gave up after {attempts} attempts over {spent:.1f}s (retry budget {self.max_retry_time_s:g}s"
+        what += f"; the service asked to wait {retry_after:g}s more)" if retry_after else ")"
         return type(failure)(  # type: ignore[call-arg]
             f"{failure.message}; {what}", status=failure.status, type_key=failure.type_key, url=failure.url,
             method=failure.method, attempts=attempts, elapsed_s=spent,

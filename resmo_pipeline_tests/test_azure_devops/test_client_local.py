@@ -320,7 +320,7 @@ def test_the_retry_budget_ends_with_a_typed_error_saying_how_long(
 def test_a_retry_after_longer_than_the_budget_gives_up_at_once(server: ScriptedServer) -> None:
     server.on(PREFIX + "_apis/projects", Reply(error_body("blocked", "RequestBlockedException"), status=429,
                                                headers=[("Retry-After", "60")]))
-    with make_client(server, max_retry_time_s=5) as client, pytest.raises(ThrottledError):
+    with make_client(server, max_retry_time_s=5) as client, pytest.raises(ThrottledError, match="wait 60s"):
         client.get(endpoint("_apis/projects"))
     assert len(server.seen) == 1
 
