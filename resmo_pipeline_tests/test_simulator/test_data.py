@@ -300,3 +300,19 @@ def test_entra_service_principal_is_in_the_organization(demo: OrgState) -> None:
 def test_demo_is_json_serialisable(demo: OrgState) -> None:
     for collection in (demo.projects, demo.repositories, demo.service_endpoints, demo.extensions, demo.audit_log):
         json.dumps(collection)
+
+
+@pytest.mark.parametrize("preset", ["demo", "medium"])
+def test_team_members_are_unique_per_team(preset: str, demo: OrgState, medium: OrgState) -> None:
+    state = demo if preset == "demo" else medium
+    for team_id, members in state.team_members.items():
+        ids = [m["identity"]["id"] for m in members]
+        assert len(ids) == len(set(ids)), f"team {team_id} lists a member twice"
+
+
+def test_admin_who_also_contributes_is_in_the_team_once_as_admin(demo: OrgState) -> None:
+    data = next(p for p in demo.projects if p["name"] == "Data Platform")
+    members = {m["identity"]["uniqueName"].split("@")[0]: m["isTeamAdmin"]
+               for m in demo.team_members[data["_defaultTeam"]]}
+    assert len(members) == len(demo.team_members[data["_defaultTeam"]])
+    assert members.get("henry") is True  # an admin and a contributor of the project
