@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from resmo_pipeline import cli
-from resmo_pipeline.compliance.loader import load_rules
+from resmo_pipeline.compliance.loader import BUILTIN_RULES_DIR, load_rules
 
 GOOD_RULE = """\
 /*
@@ -128,6 +128,9 @@ def test_rules_validate_command(tmp_path: Path, capsys: pytest.CaptureFixture[st
     good = write_rules(tmp_path / "good", {"repos.sql": GOOD_RULE})
     assert cli.main(["rules", "validate", str(good)]) == 0
     assert "ok       custom.unprotected_repositories" in capsys.readouterr().out
+
+    assert cli.main(["rules", "validate", str(BUILTIN_RULES_DIR)]) == 0
+    assert "30 valid, 0 invalid" in capsys.readouterr().out
 
     broken = write_rules(tmp_path / "broken", {"bad_sql.sql": BROKEN_RULES["bad_sql.sql"][0]})
     assert cli.main(["rules", "validate", str(broken / "bad_sql.sql")]) == 1
