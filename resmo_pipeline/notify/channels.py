@@ -148,6 +148,7 @@ class WebhookChannel(Channel):
             "title": message.title,
             "digest": message.is_digest,
             "events": [event.as_dict() for event in message.events],
+            "omitted_events": message.omitted,
         }
 
     def send(self, message: Message) -> None:

@@ -228,7 +228,7 @@ def _trimmed(message: Message) -> Message:
     if len(message.events) <= DIGEST_MAX_EVENTS:
         return message
     return Message(organization=message.organization, subscription=message.subscription,
-                   events=message.events[:DIGEST_MAX_EVENTS])
+                   events=message.events[:DIGEST_MAX_EVENTS], omitted=len(message.events) - DIGEST_MAX_EVENTS)
 
 
 def deliver_pending(connect: ConnectionFactory, config: NotificationConfig,

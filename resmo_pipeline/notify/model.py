@@ -56,11 +56,12 @@ class Message:
     organization: str
     subscription: str
     events: tuple[NotificationEvent, ...]
+    omitted: int = 0  # events of a long digest not listed in it (still counted in its title)
 
     @property
     def is_digest(self) -> bool:
         """True when several events are grouped into one message."""
-        return len(self.events) > 1
+        return len(self.events) + self.omitted > 1
 
     @property
     def title(self) -> str:
@@ -72,7 +73,9 @@ class Message:
         for event in self.events:
             counts[event.kind] = counts.get(event.kind, 0) + 1
         parts = ", ".join(f"{n} {_KIND_LABELS[kind].lower()}" for kind, n in sorted(counts.items()))
-        return f"[{self.organization}] {len(self.events)} events: {parts}"
+        if self.omitted:
+            parts += f", {self.omitted} more"
+        return f"[{self.organization}] {len(self.events) + self.omitted} events: {parts}"
 
     def lines(self) -> list[str]:
         """One human-readable line per event."""
@@ -80,6 +83,8 @@ class Message:
         for event in self.events:
             severity = f"[{event.severity}] " if event.severity else ""
             out.append(f"{_KIND_LABELS[event.kind]}: {severity}{event.summary}")
+        if self.omitted:
+            out.append(f"... and {self.omitted} more (every event is listed in meta.notifications)")
         return out
 
 

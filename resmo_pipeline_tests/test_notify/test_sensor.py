@@ -59,15 +59,18 @@ def write_config(home: Path, document: dict[str, Any] | str) -> Path:
     return path
 
 
-def sync_service_connection(home: Path, shared: bool, at: datetime) -> None:
-    """Write one service connection into the warehouse the way a sync does: rows replaced, history recorded."""
+def sync_service_connection(home: Path, shared: bool, at: datetime, count: int = 1) -> None:
+    """Write service connections (the first is "prod-azure") into the warehouse the way a sync does: rows
+    replaced, history recorded."""
+    names = ["prod-azure", *(f"connection-{n}" for n in range(2, count + 1))]
+    rows = [("contoso", f"sc-{n}", name, shared, at, f'{{"id": "sc-{n}", "name": "{name}", '
+             f'"isShared": {str(shared).lower()}}}') for n, name in enumerate(names, start=1)]
     with write_connection(home / "warehouse.duckdb", publish_after_s=None) as conn:
         conn.execute("CREATE SCHEMA IF NOT EXISTS azure_devops")
         conn.execute("CREATE TABLE IF NOT EXISTS azure_devops.service_connections (organization VARCHAR, "
                      "resource_id VARCHAR, name VARCHAR, is_shared BOOLEAN, fetched_at TIMESTAMP, raw JSON)")
         conn.execute("DELETE FROM azure_devops.service_connections")
-        conn.execute("INSERT INTO azure_devops.service_connections VALUES ('contoso', 'sc-1', 'prod-azure', ?, ?, ?)",
-                     [shared, at, f'{{"id": "sc-1", "name": "prod-azure", "isShared": {str(shared).lower()}}}'])
+        conn.executemany("INSERT INTO azure_devops.service_connections VALUES (?, ?, ?, ?, ?, ?)", rows)
         record_snapshot(conn, "service_connections", "contoso", f"run-{shared}", at)
 
 
@@ -100,6 +103,24 @@ def test_pending_events_are_delivered_once_and_reported_in_the_tick(
     assert (event["kind"], event["resource_name"], event["changed_fields"]) == ("change", "prod-azure", ["isShared"])
     assert tick(instance).skip_message == "nothing to deliver"
     assert len(receiver.requests) == 1
+
+
+def test_a_long_digest_lists_fifty_events_and_counts_the_rest(
+    home: Path, receiver: HttpReceiver, instance: dg.DagsterInstance
+) -> None:
+    write_config(home, {
+        "channels": {"hook": {"type": "webhook", "url": f"{receiver.url}/hook"}},
+        "subscriptions": [{"name": "changes", "events": ["change"], "channels": ["hook"]}],
+    })
+    now = datetime.now(UTC).replace(tzinfo=None)
+    sync_service_connection(home, shared=False, at=now - timedelta(minutes=10), count=60)
+    sync_service_connection(home, shared=True, at=now, count=60)
+
+    assert tick(instance).skip_message == "hook: 60 delivered"
+
+    [body] = receiver.bodies()
+    assert body["title"] == "[contoso] 60 events: 50 change, 10 more"
+    assert (len(body["events"]), body["omitted_events"], body["digest"]) == (50, 10, True)
 
 
 def test_a_channel_missing_its_secret_is_reported_as_failing_without_the_secret(
