@@ -36,7 +36,10 @@ def to_table(findings: pd.DataFrame, rules: pd.DataFrame, results: pd.DataFrame)
         return "No findings."
     shown = findings.reindex(columns=list(TABLE_COLUMNS)).fillna("")
     shown["message"] = shown["message"].str.slice(0, 90)
-    return tabulate(shown.values.tolist(), headers=[c.replace("_", " ") for c in TABLE_COLUMNS], tablefmt="simple")
+    table = tabulate(shown.values.tolist(), headers=[c.replace("_", " ") for c in TABLE_COLUMNS], tablefmt="simple")
+    counts = findings["severity"].value_counts()
+    by_severity = ", ".join(f"{severity} {counts[severity]}" for severity in SARIF_LEVELS if severity in counts)
+    return f"{table}\n\n{len(findings)} finding(s): {by_severity}"
 
 
 def to_csv(findings: pd.DataFrame, rules: pd.DataFrame, results: pd.DataFrame) -> str:

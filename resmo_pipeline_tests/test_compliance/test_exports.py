@@ -9,6 +9,7 @@ import io
 import json
 import shutil
 import xml.etree.ElementTree as ET
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from resmo_pipeline import cli, settings
 from resmo_pipeline.compliance.commands import open_findings_by_severity, query_findings
 from resmo_pipeline.compliance.evaluate import evaluate_warehouse
 from resmo_pipeline.compliance.exports import to_sarif_document
+from resmo_pipeline.compliance.loader import builtin_rules
 from resmo_pipeline.simulator.data import DEMO_RULE_EXAMPLES
 from resmo_pipeline.warehouse.access import read_connection
 
@@ -55,7 +57,12 @@ def test_table_lists_open_findings_worst_first(home_warehouse: Path, capsys: pyt
     lines = out.splitlines()
     assert lines[0].split()[:3] == ["severity", "rule", "id"]
     assert lines[2].startswith("high")
-    assert lines[-1].startswith("medium")
+    assert lines[-3].startswith("medium")
+    by_severity = Counter(
+        rule.severity.value for rule in builtin_rules() for _ in DEMO_RULE_EXAMPLES[rule.id]["violating"]
+    )
+    expected = ", ".join(f"{s} {by_severity[s]}" for s in ("critical", "high", "medium", "low") if by_severity[s])
+    assert lines[-1] == f"{TOTAL_VIOLATIONS} finding(s): {expected}"
     assert "legacy-azure-secret" in out and "Dana Old" in out
 
 
