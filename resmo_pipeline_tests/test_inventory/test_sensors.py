@@ -8,20 +8,24 @@ from typing import Any
 import dagster as dg
 import requests
 
+from resmo_pipeline.definitions import build_definitions
 from resmo_pipeline.inventory.assets import asset_key
 from resmo_pipeline.inventory.resources import AzureDevOpsResource
 from resmo_pipeline.inventory.sensors import CHANGED_TYPES_TAG, audit_log_change_sensor
 from resmo_pipeline_tests.test_inventory.conftest import Harness
 
+DEFS = build_definitions()
+
 
 def _tick(harness: Harness, cursor: str | None) -> Any:
-    with dg.build_sensor_context(
+    """One evaluation as the daemon does it: run requests are checked against the inventory job."""
+    with dg.partition_loading_context(dynamic_partitions_store=harness.instance), dg.build_sensor_context(
         instance=harness.instance,
         cursor=cursor,
+        definitions=DEFS,
         resources={"azure_devops": AzureDevOpsResource(registry_path=str(harness.registry.path))},
     ) as context:
-        # Direct invocation: the tick's SensorResult as the daemon would receive it.
-        return audit_log_change_sensor(context)
+        return audit_log_change_sensor.evaluate_tick(context)
 
 
 def _change(sim: Any, **body: Any) -> None:
