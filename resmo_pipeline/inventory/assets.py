@@ -117,7 +117,8 @@ class _Attempt:
             "throttled_s": result.throttled_s if result else 0.0,
         }
         rows = len(result.rows) if result else 0
-        seconds = time.monotonic() - self.clock
+        # Reading time of the type (read ahead in the background), else the time this step took.
+        seconds = result.duration_s if result else time.monotonic() - self.clock
         self.warehouse.record_collection_run(
             organization=self.organization,
             resource_type=self.name,

@@ -16,7 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
-from resmo_pipeline.azure_devops import AzureDevOpsClient
+from resmo_pipeline.azure_devops import AzureDevOpsClient, PermissionDeniedError
 from resmo_pipeline.catalog import RESOURCE_TYPES
 from resmo_pipeline.catalog.model import ResourceType
 from resmo_pipeline.inventory.collect import CollectionResult, collect
@@ -58,6 +58,7 @@ class RunCollection:
         }
         self._pool = ThreadPoolExecutor(max_workers=max(1, parallel_types), thread_name_prefix="resmo-collect")
         self._parent_rows: dict[str, Future[list[dict[str, Any]] | None]] = {}
+        self._refused: dict[str, str] = {}  # type -> the PAT scope the service said it needs
         self._results: dict[str, Future[CollectionResult]] = {}
         # Catalog order is dependency order and the pool takes work first in, first out, so a type only ever
         # waits for parents that are already running or done: no deadlock with a bounded pool.
@@ -76,6 +77,12 @@ class RunCollection:
         for parent in resource_type.parents:
             fresh = self._parent_rows[parent].result() if parent in self._parent_rows else None
             rows[parent] = fresh if fresh is not None else self._stored_rows(parent)
+            if parent in self._refused and not rows[parent]:
+                # Nothing to fan out over: without this the type would look collected, with no rows.
+                raise PermissionDeniedError(
+                    f"{resource_type.name} is read per {parent} row, and {parent} was not collected",
+                    required_scope=self._refused[parent],
+                )
         return rows
 
     def _stored_rows(self, parent: str) -> list[dict[str, Any]]:
@@ -93,6 +100,10 @@ class RunCollection:
             result = collect(
                 resource_type, self.client, self.parent_rows(resource_type), since=self.since(resource_type.name)
             )
+        except PermissionDeniedError as error:
+            self._refused[resource_type.name] = error.required_scope or resource_type.required_scope
+            rows.set_result(None)
+            raise
         except BaseException:
             rows.set_result(None)
             raise

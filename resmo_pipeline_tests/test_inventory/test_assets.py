@@ -61,6 +61,25 @@ def test_a_pat_lacking_a_scope_keeps_earlier_rows_and_the_run_succeeds(
     assert harness.runs(organization)["projects"][0] == "collected"
 
 
+def test_types_read_per_row_of_a_refused_type_use_its_stored_rows_or_are_not_collected(
+    harness: Harness, demo_sim: Any, synced: Synced
+) -> None:
+    child, parent = "personal_access_tokens", "users"
+    organization = harness.connect(demo_sim, pat=demo_sim.issue_pat(scopes=(RESOURCE_TYPES[child].required_scope,)))
+    scope = RESOURCE_TYPES[parent].required_scope
+
+    # No users stored yet: their tokens cannot be read either, and the run says why.
+    assert harness.materialize(organization, [parent, child]).success
+    assert harness.runs(organization)[child][:3] == ("not_collected", 0, scope)
+
+    # With users stored by an earlier sync, their tokens are read for those users.
+    harness.seed(synced)
+    assert harness.materialize(organization, [parent, child]).success
+    assert harness.runs(organization)[parent][:3] == ("not_collected", 0, scope)
+    status, rows, _scope, _error = harness.runs(organization)[child]
+    assert status == "collected" and rows == len(harness.rows(child, organization)) > 0
+
+
 def test_a_failure_half_way_leaves_the_partition_unchanged(harness: Harness) -> None:
     types = ["projects", "repositories"]
     with ExitStack() as stack:
