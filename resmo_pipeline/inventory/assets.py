@@ -1,8 +1,9 @@
 """One Dagster asset per catalog resource type: ``azure_devops/<type>``, partitioned by organization.
 
-Each asset reads its type from the API for the partition's organization and hands the rows to the warehouse IO
-manager, which replaces that organization's rows in ``azure_devops.<type>`` in one transaction. What happened is
-recorded in ``meta.collection_runs`` and in the materialization's metadata:
+Each asset takes its type's rows for the partition's organization (read from the API ahead of it, see
+``inventory.session``) and hands them to the warehouse IO manager, which replaces that organization's rows in
+``azure_devops.<type>`` in one transaction. What happened is recorded in ``meta.collection_runs`` and in the
+materialization's metadata:
 
 - collected: rows, requests, retries and throttled seconds;
 - not collected (the credential lacks a PAT scope): nothing is written, so the earlier rows stay; the run succeeds
