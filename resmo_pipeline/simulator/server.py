@@ -61,20 +61,25 @@ DROPPED = object()
 
 
 class RouteTable:
-    """Routes indexed by host and method; patterns match case-insensitively."""
+    """Routes indexed by host, method and number of path segments; patterns match case-insensitively.
+
+    A placeholder matches exactly one segment, so only routes with as many segments as the path can match.
+    """
 
     def __init__(self, routes: Sequence[Route]) -> None:
-        self._index: dict[tuple[str, str], list[tuple[re.Pattern[str], Route]]] = {}
+        self._index: dict[tuple[str, str, int], list[tuple[re.Pattern[str], Route]]] = {}
         for route in routes:
-            self._index.setdefault((route.host.lower(), route.method.upper()), []).append(
+            segments = len(route.pattern.strip("/").split("/"))
+            self._index.setdefault((route.host.lower(), route.method.upper(), segments), []).append(
                 (route.compile(), route)
             )
 
     def match(self, host: str, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
         """The route serving `method path` on `host` and its captured placeholders; HEAD falls back to GET."""
         methods = (method, "GET") if method == "HEAD" else (method,)
+        segments = len(path.rstrip("/").split("/"))
         for candidate in methods:
-            for regex, route in self._index.get((host, candidate), ()):
+            for regex, route in self._index.get((host, candidate, segments), ()):
                 found = regex.match(path)
                 if found:
                     return route, found.groupdict()
