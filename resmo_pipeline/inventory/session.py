@@ -11,6 +11,7 @@ run writes anything). A parent refused by the service (missing PAT scope) falls 
 """
 
 import threading
+from collections import Counter
 from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
@@ -53,9 +54,11 @@ class RunCollection:
         self._stored: dict[str, list[dict[str, Any]]] = {}
         self._stored_lock = threading.Lock()
         self._since = dict(since)
-        self._needed_as_parent = {
+        # How many types of this run still have to read each parent's rows; at zero the rows are let go.
+        self._readers_left = Counter(
             parent for name in self.types for parent in RESOURCE_TYPES[name].parents if parent in self.types
-        }
+        )
+        self._readers_lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=max(1, parallel_types), thread_name_prefix="resmo-collect")
         self._parent_rows: dict[str, Future[list[dict[str, Any]] | None]] = {}
         self._refused: dict[str, str] = {}  # type -> the PAT scope the service said it needs
@@ -107,8 +110,20 @@ class RunCollection:
         except BaseException:
             rows.set_result(None)
             raise
-        rows.set_result(result.parent_rows() if resource_type.name in self._needed_as_parent else None)
+        finally:
+            self._done_reading_parents(resource_type)
+        rows.set_result(result.parent_rows() if self._readers_left[resource_type.name] else None)
         return result
+
+    def _done_reading_parents(self, resource_type: ResourceType) -> None:
+        with self._readers_lock:
+            for parent in resource_type.parents:
+                if self._readers_left[parent] == 1:
+                    # Later readers (a step's retry) fall back to the warehouse, which has them by then.
+                    released: Future[list[dict[str, Any]] | None] = Future()
+                    released.set_result(None)
+                    self._parent_rows[parent] = released
+                self._readers_left[parent] -= 1
 
     def take(self, name: str) -> CollectionResult:
         """The type's result (waiting for it); raises what reading it raised. Each type is taken once."""
