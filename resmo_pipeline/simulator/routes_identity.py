@@ -402,8 +402,8 @@ def token_admin_pats(request: SimRequest) -> SimResponse:
     tokens: list[dict[str, Any]] = [] if public else state.pats.get(descriptor, [])
     try:
         size = int(request.param("pageSize") or TOKEN_ADMIN_PAGE)
-        page, token = paging.body_token(request, tokens, key=lambda t: t["authorizationId"], size=size,
-                                        cache=paging.cache_for(state, "token_admin", descriptor, public))
+        # One user's few tokens, read once per user in a crawl: sorting them is cheaper than caching 30,000 views.
+        page, token = paging.body_token(request, tokens, key=lambda t: t["authorizationId"], size=size)
     except paging.BadToken as exc:
         return exc.response
     except ValueError:
