@@ -32,8 +32,8 @@ HISTORY_SCHEMA = "history"
 _ROW_CONTRACT_COLUMNS = ("organization", "resource_id", "fetched_at", "raw")
 # The fetch time changes on every sync without the resource changing.
 _NOT_TRACKED = ("fetched_at",)
-# First present column names the resource in events.
-_NAME_COLUMNS = ("name", "display_name", "principal_name", "title")
+# First present column names the resource in events (resource_name: the protected resource of a permission row).
+_NAME_COLUMNS = ("name", "display_name", "principal_name", "title", "resource_name")
 
 VERSION_COLUMNS: dict[str, str] = {
     "organization": "VARCHAR",
