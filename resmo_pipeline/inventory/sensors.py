@@ -45,26 +45,61 @@ def changed_types(entries: Iterable[Mapping[str, Any]]) -> set[str]:
     return found
 
 
-def with_dependents(names: Iterable[str]) -> set[str]:
-    """The given types plus every type collected from their rows (children, grandchildren, computed types)."""
+#: Audit categories that add or remove resources: only then do the types read per row of them change.
+STRUCTURAL_CATEGORIES = frozenset({"create", "remove"})
+
+
+def structural_types(entries: Iterable[Mapping[str, Any]]) -> set[str]:
+    """The changed types whose resources were created or removed (not merely modified)."""
+    return changed_types(e for e in entries if str(e.get("category") or "").lower() in STRUCTURAL_CATEGORIES)
+
+
+def with_dependents(names: Iterable[str], structural: Iterable[str] = ()) -> set[str]:
+    """The given types, the types computed from them, and every type read per row of a structurally changed one.
+
+    A modified service connection keeps its pipeline permissions and checks (they have audit events of their
+    own), so re-reading every per-resource child on each modification would cost thousands of requests for
+    nothing; a created or removed parent does change which children exist. Computed types (no endpoint) cost
+    no request and always follow their parents.
+    """
     selected = set(names)
+    expanding = set(structural) & selected
     grew = True
     while grew:
         grew = False
         for resource_type in RESOURCE_TYPES.values():
-            if resource_type.name not in selected and selected.intersection(resource_type.parents):
+            if resource_type.name in selected:
+                continue
+            parents = set(resource_type.parents)
+            if parents & expanding or (resource_type.endpoint is None and parents & selected):
                 selected.add(resource_type.name)
+                if resource_type.endpoint is not None:
+                    expanding.add(resource_type.name)
                 grew = True
     return selected
 
 
-def refresh_request(organization: str, types: set[str], newest: Mapping[str, Any]) -> dg.RunRequest:
-    """A run of only the changed types (+ dependents, audit log and checks) for one organization."""
-    selected = with_dependents(types) | {AUDIT_TYPE}
+def checks_reading(types: set[str]) -> list[dg.AssetCheckKey]:
+    """The compliance checks judging, or reading, any of these types: they must run again after a refresh."""
+    from resmo_pipeline.compliance.loader import load_rules
+
+    return [
+        dg.AssetCheckKey(asset_key(rule.resource_type), rule.check_name)
+        for rule in load_rules().rules
+        if rule.resource_type in types or types.intersection(rule.requires)
+    ]
+
+
+def refresh_request(
+    organization: str, types: set[str], newest: Mapping[str, Any], structural: Iterable[str] = ()
+) -> dg.RunRequest:
+    """A run of only the changed types (+ what depends on them, audit log and checks) for one organization."""
+    selected = with_dependents(types, structural) | {AUDIT_TYPE}
     ordered = [name for name in RESOURCE_TYPES if name in selected]
     return dg.RunRequest(
         partition_key=organization,
         asset_selection=[asset_key(name) for name in ordered],
+        asset_check_keys=checks_reading(selected),
         run_key=f"{organization}:{newest.get('timestamp')}:{newest.get('id')}",
         tags={CHANGED_TYPES_TAG: ",".join(sorted(types))},
     )
@@ -139,5 +174,5 @@ def audit_log_change_sensor(
         newest = max(entries, key=lambda entry: _moment(entry.get("timestamp")))
         if types:
             context.log.info(f"{organization}: {len(entries)} audit entries changed {', '.join(sorted(types))}")
-            requests.append(refresh_request(organization, types, newest))
+            requests.append(refresh_request(organization, types, newest, structural_types(entries)))
     return dg.SensorResult(run_requests=requests, cursor=json.dumps(cursor, sort_keys=True))

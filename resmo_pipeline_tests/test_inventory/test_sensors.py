@@ -83,3 +83,29 @@ def test_dependents_of_a_changed_type_are_refreshed_and_disabled_orgs_are_not_po
     assert {asset_key("repositories"), asset_key("branches"), asset_key("audit_log")} <= selected
     assert asset_key("service_connections") not in selected
     assert asset_key("projects") not in selected
+
+
+def test_a_modification_refreshes_no_per_resource_children_but_reruns_every_rule_reading_the_types(
+    harness: Harness, demo_sim: Any
+) -> None:
+    organization = harness.connect(demo_sim)
+    cursor = _tick(harness, None).cursor
+    project = demo_sim.state.projects[0]
+    connection = next(
+        c for c in demo_sim.state.service_endpoints
+        if any(ref["projectReference"]["id"] == project["id"] for ref in c["serviceEndpointProjectReferences"])
+    )
+
+    _change(demo_sim, action="grant_all_pipelines", project=project["name"], resource_type="endpoint",
+            resource=connection["name"])
+    [request] = _tick(harness, cursor).run_requests
+    assert request.partition_key == organization
+
+    selected = {key.path[-1] for key in request.asset_selection}
+    assert {"service_connections", "pipeline_permissions", "audit_log"} <= selected
+    # Modifying a connection does not change which checks or usage records exist: they are not re-read.
+    assert not selected & {"check_configurations", "service_connection_usage"}
+    checks = {key.name for key in request.asset_check_keys}
+    # Rules judging other tables but reading pipeline_permissions run again too.
+    assert {"sc_all_pipelines_access", "vg_secret_all_pipelines_access", "sf_all_pipelines_access"} <= checks
+    assert "users_inactive" not in checks

@@ -38,10 +38,11 @@ from resmo_pipeline_tests.test_notify.receivers import HttpReceiver, start_http_
 RULE = "sc.all_pipelines_access"
 PAT_ENV = "RESMO_E2E_PAT"
 # The types the scenario touches: a grant on a service connection refreshes these (plus the audit log).
-REFRESHED = ("service_connections", "pipeline_permissions", "check_configurations", "service_connection_usage")
+# A modified connection: its own type and the permission type; per-connection children stay as they are.
+REFRESHED = ("service_connections", "pipeline_permissions")
 # The first sync collects the projects they fan out over and those types; the whole catalog would take minutes
 # here and prove nothing more about change detection.
-FIRST_SYNC = ("projects", *REFRESHED, "audit_log")
+FIRST_SYNC = ("projects", *REFRESHED, "check_configurations", "service_connection_usage", "audit_log")
 
 
 @dataclass
@@ -125,12 +126,13 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
                            targeted_success=targeted.success, instance=instance, defs=defs)
 
 
-def test_the_sensor_requests_a_run_of_the_affected_types_and_their_dependents(pipeline: Pipeline) -> None:
+def test_the_sensor_requests_a_run_of_the_affected_types_and_the_rules_reading_them(pipeline: Pipeline) -> None:
     request = pipeline.request
 
     assert request.partition_key == pipeline.organization
     assert set(request.asset_selection) == {asset_key(name) for name in (*REFRESHED, "audit_log")}
     assert "pipeline_permissions" in request.tags[CHANGED_TYPES_TAG].split(",")
+    assert dg.AssetCheckKey(asset_key("service_connections"), "sc_all_pipelines_access") in request.asset_check_keys
     assert pipeline.targeted_success
 
 
