@@ -8,6 +8,7 @@ its organization, sync (inventory and rules), print a summary, then serve the Da
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import socket
@@ -16,9 +17,12 @@ import sys
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import requests
 from tabulate import tabulate
 
 from resmo_pipeline import settings
@@ -28,12 +32,14 @@ from resmo_pipeline.instance import get_instance, prepare_dagster_home
 from resmo_pipeline.integrations import lifecycle
 from resmo_pipeline.integrations.registry import Integration, IntegrationError, Registry, UnknownIntegrationError
 from resmo_pipeline.inventory.partitions import ensure_organizations
-from resmo_pipeline.warehouse.access import read_connection
+from resmo_pipeline.warehouse.access import read_connection, write_connection
 
 # The simulator's PAT lives only in this process's environment (and that of `dagster dev`, its child).
 DEMO_PAT_ENV = "RESMO_DEMO_PAT"
 DEMO_PRESET = "demo"
 DEFAULT_UI_PORT = 3000
+# The compliant connection the demo grants to all pipelines after the first sync (rule sc.all_pipelines_access).
+DEMO_CHANGED_CONNECTION = "prod-azure-wif"
 WORKSPACE = Path(__file__).resolve().parents[2] / "workspace.yaml"
 
 if TYPE_CHECKING:
@@ -134,6 +140,62 @@ def print_summary(ctx: DemoContext) -> None:
     ctx.printer('Query it: resmo-pipeline sql "select name, visibility from azure_devops.projects"')
 
 
+def _short(value: object, width: int = 60) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _deliver_notifications() -> str:
+    from resmo_pipeline.notify.config import load_config
+    from resmo_pipeline.notify.deliver import deliver_pending
+
+    return deliver_pending(partial(write_connection, settings.warehouse_path()), load_config()).summary()
+
+
+def show_a_change(ctx: DemoContext) -> None:
+    """Make one risky change in the simulator and follow it: audit log → targeted sync → history → finding →
+    notification, exactly the path the change sensor and the notification sensor take in production."""
+    from resmo_pipeline.integrations.credentials import open_client
+    from resmo_pipeline.inventory.commands import sync
+    from resmo_pipeline.inventory.sensors import changed_types, structural_types, with_dependents
+
+    # The first sync's findings are delivered first, so what follows is only the change's own news.
+    ctx.printer(f"\nNotifications for the first sync: {_deliver_notifications()}")
+    since = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    connection = next(e for e in ctx.simulator.state.service_endpoints if e["name"] == DEMO_CHANGED_CONNECTION)
+    project = connection["serviceEndpointProjectReferences"][0]["projectReference"]["name"]
+    response = requests.post(f"{ctx.simulator.admin_url}/changes", timeout=30, json={
+        "action": "grant_all_pipelines", "project": project, "resource_type": "endpoint",
+        "resource": DEMO_CHANGED_CONNECTION})
+    response.raise_for_status()
+    answer = response.json()
+    ctx.printer(f"Change made in the simulator: {answer['auditEntry']['details']}")
+
+    with open_client(Registry().get(ctx.organization)) as client:
+        entries = client.list(RESOURCE_TYPES["audit_log"].endpoint, params={"startTime": since})
+    types = changed_types(entries)
+    selected = sorted(with_dependents(types, structural_types(entries)))
+    ctx.printer(f"Audit log: {', '.join(sorted({e['actionId'] for e in entries}))} → refreshing {', '.join(selected)}")
+    results = sync([ctx.organization], types=selected, printer=lambda _line: None)
+    if not all(result.success for result in results):
+        ctx.exit_code = 1
+    with read_connection(settings.warehouse_path()) as conn:
+        changes = conn.execute(
+            "SELECT resource_type, resource_name, change_type, CAST(changed_fields AS VARCHAR) FROM history.changes"
+            " WHERE organization = ? AND detected_at >= ? ORDER BY event_seq",
+            [ctx.organization, datetime.fromisoformat(since.replace("Z", "+00:00")).replace(tzinfo=None)],
+        ).fetchall()
+    for resource_type, name, change_type, fields_json in changes:
+        fields = ", ".join(f"{c['field']}: {_short(c['before'])} → {_short(c['after'])}"
+                           for c in json.loads(fields_json or "[]"))
+        ctx.printer(f"Change event: {resource_type} {name!r} {change_type}{f' ({fields})' if fields else ''}")
+    ctx.printer(f"Notifications for the change: {_deliver_notifications()}")
+    log_path = settings.resmo_home() / "notifications.log"
+    if log_path.exists():
+        last = json.loads(log_path.read_text().splitlines()[-1])
+        ctx.printer(f"Last notification ({log_path}): {last['title']}")
+
+
 def _port_is_free(port: int) -> bool:
     with socket.socket() as probe:
         try:
@@ -172,6 +234,7 @@ STEPS: tuple[Callable[[DemoContext], None], ...] = (
     connect_organization,
     sync_organization,
     print_summary,
+    show_a_change,
     serve_ui,
 )
 

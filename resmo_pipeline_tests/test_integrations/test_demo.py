@@ -39,6 +39,11 @@ def test_demo_without_ui_fills_every_table(
     assert [name for name, rows in summary.items() if rows == 0] == []
     assert "Open findings by severity" in completed.stdout
     assert "contoso paused" in completed.stdout
+    # After the first sync the demo grants a compliant connection to all pipelines and follows the change.
+    assert "Audit log: Library.ServiceConnectionModified" in completed.stdout
+    assert "Change event: pipeline_permissions 'prod-azure-wif' modified (allPipelines:" in completed.stdout
+    assert "Notifications for the change: local-log: 2 delivered" in completed.stdout
+    assert "New finding: sc.all_pipelines_access on service_connections 'prod-azure-wif'" in completed.stdout
 
     registry = json.loads((home / "integrations.json").read_text())
     assert [entry["last_sync_status"] for entry in registry["integrations"]] == ["success"]
