@@ -34,6 +34,7 @@ from resmo_pipeline.compliance.links import resource_url
 from resmo_pipeline.compliance.model import Rule, RuleResult, RuleStatus
 from resmo_pipeline.compliance.params import ParameterConfig, load_parameters
 from resmo_pipeline.compliance.suppressions import Suppression, load_suppressions
+from resmo_pipeline.warehouse.schema import table_exists
 
 
 def utc_now() -> dt.datetime:
@@ -41,21 +42,12 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def _table_exists(conn: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(
-        conn.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-            [schema, table],
-        ).fetchall()[0][0]
-    )
-
-
 def table_availability(
     conn: duckdb.DuckDBPyConnection, tables: Iterable[str], organization: str
 ) -> dict[str, str | None]:
     """For each inventory table: None if it holds a current collection for the organization, else why not."""
     latest: dict[str, tuple[str, str | None, str | None]] = {}
-    if _table_exists(conn, "meta", "collection_runs"):
+    if table_exists(conn, "meta", "collection_runs"):
         rows = conn.execute(
             """
             SELECT resource_type, arg_max(status, started_at), arg_max(required_scope, started_at),
@@ -70,7 +62,7 @@ def table_availability(
         where = f"azure_devops.{table}"
         if table in latest:
             status, scope, error = latest[table]
-            if status == "collected" and _table_exists(conn, "azure_devops", table):
+            if status == "collected" and table_exists(conn, "azure_devops", table):
                 availability[table] = None
             elif status == "not_collected":
                 needs = f" (the credential lacks PAT scope {scope})" if scope else ""
@@ -81,7 +73,7 @@ def table_availability(
                 detail = f": {error}" if error else ""
                 availability[table] = f"the last collection of {where} for {organization} {status}{detail}"
         elif (
-            _table_exists(conn, "azure_devops", table)
+            table_exists(conn, "azure_devops", table)
             and conn.execute(
                 f'SELECT count(*) > 0 FROM azure_devops."{table}" WHERE organization = ?', [organization]
             ).fetchall()[0][0]

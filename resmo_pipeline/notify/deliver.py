@@ -26,6 +26,7 @@ import duckdb
 from resmo_pipeline.notify.channels import ChannelConfigError, ChannelError
 from resmo_pipeline.notify.config import NotificationConfig
 from resmo_pipeline.notify.model import Message, NotificationEvent
+from resmo_pipeline.warehouse.schema import table_exists
 
 log = logging.getLogger("resmo_pipeline.notify")
 
@@ -81,15 +82,8 @@ class DeliveryReport:
         return "; ".join(parts)
 
 
-def _table_exists(conn: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(conn.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-        [schema, table],
-    ).fetchall()[0][0])
-
-
 def _change_events(conn: duckdb.DuckDBPyConnection, since: datetime) -> list[NotificationEvent]:
-    if not _table_exists(conn, "history", "changes"):
+    if not table_exists(conn, "history", "changes"):
         return []
     rows = conn.execute(
         """
@@ -123,7 +117,7 @@ def _change_events(conn: duckdb.DuckDBPyConnection, since: datetime) -> list[Not
 
 
 def _finding_events(conn: duckdb.DuckDBPyConnection, since: datetime) -> list[NotificationEvent]:
-    if not _table_exists(conn, "compliance", "finding_events"):
+    if not table_exists(conn, "compliance", "finding_events"):
         return []
     rows = conn.execute(
         """
@@ -263,7 +257,7 @@ def deliver_pending(connect: ConnectionFactory, config: NotificationConfig,
 
 def delivery_log(conn: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     """The delivery log as dictionaries (newest first), for the CLI and the demo summary."""
-    if not _table_exists(conn, "meta", "notifications"):
+    if not table_exists(conn, "meta", "notifications"):
         return []
     cursor = conn.execute("SELECT * FROM meta.notifications ORDER BY last_attempt_at DESC, event_id")
     names = [d[0] for d in cursor.description]
