@@ -13,6 +13,7 @@ delivers to a local webhook receiver. Prints one JSON object:
     targeted_refresh_requests  requests of the targeted run for the one changed setting (<= 5% of full)
     targeted_pct               targeted / full, in percent
     targeted_types             the asset selection the sensor requested
+    scoped_types               the types the run re-read only in part (the resources the audit entry names)
     targeted_requests_by_type  requests per type in the targeted run (meta.collection_runs), to see the cost
     requests_changed_types_only  what the targeted run would cost without the dependents the sensor adds
     detect_to_notify_s         change made in the simulator -> the receiver has the message (wall time)
@@ -234,6 +235,7 @@ def run(preset: str, latency_ms: int, interval_s: float, seed: int) -> dict[str,
         "targeted_run_success": targeted.success,
         "changed_types": changed,
         "targeted_types": sorted(key.path[-1] for key in request.asset_selection),
+        "scoped_types": sorted(json.loads(request.tags.get("resmo/refresh_scope") or "{}")),
         "targeted_requests_by_type": by_type,
         "full_requests_of_those_types": {name: full_by_type.get(name) for name in by_type},
         # What the run would cost without the dependents the sensor adds (the changed types, whole organization).

@@ -84,3 +84,50 @@ def secret_variable_count(variables: Any) -> int:
     if not isinstance(variables, Mapping):
         return 0
     return sum(1 for v in variables.values() if isinstance(v, Mapping) and v.get("isSecret"))
+
+
+#: Which protected resource an audit action is about (pipelinePermissions / checks resource types).
+_AUDIT_RESOURCE_KINDS = (
+    ("Library.ServiceConnection", "endpoint"),
+    ("Library.VariableGroup", "variablegroup"),
+    ("Library.SecureFile", "securefile"),
+    ("Pipelines.Environment", "environment"),
+    ("Pipelines.AgentQueue", "queue"),
+    ("Git.Repository", "repository"),
+)
+#: Where audit entries put the id of the resource they are about, in the order they are tried.
+_AUDIT_RESOURCE_ID_FIELDS = ("ResourceId", "ConnectionId", "EndpointId", "VariableGroupId", "SecureFileId",
+                             "EnvironmentId", "QueueId", "RepoId", "RepositoryId", "Id")
+
+
+def audited_resource(entry: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(protected resource kind, id) an audit entry is about, e.g. ("endpoint", "<guid>"), else None.
+
+    The kind is the entry's ``data.ResourceType`` or follows from its actionId; repository ids written as
+    ``{projectId}.{repositoryId}`` (how the pipelines APIs address them) come back as the repository id.
+    """
+    data = entry.get("data") if isinstance(entry.get("data"), Mapping) else {}
+    action = str(entry.get("actionId") or "")
+    kind = str(data.get("ResourceType") or "").lower() or next(
+        (name for prefix, name in _AUDIT_RESOURCE_KINDS if action.startswith(prefix)), None
+    )
+    resource_id = next((data[name] for name in _AUDIT_RESOURCE_ID_FIELDS if data.get(name) not in (None, "")), None)
+    if not kind or resource_id is None or isinstance(resource_id, list | Mapping):
+        return None
+    return kind, str(resource_id).rsplit(".", 1)[-1]
+
+
+def audited_id(kind: str):
+    """Entry value: the id of the audited resource when it is of this kind (see `audited_resource`)."""
+
+    def extract(entry: Mapping[str, Any]) -> str | None:
+        found = audited_resource(entry)
+        return found[1] if found and found[0] == kind else None
+
+    return extract
+
+
+def audited_kind(entry: Mapping[str, Any]) -> str | None:
+    """Entry value: the kind of the audited protected resource (see `audited_resource`)."""
+    found = audited_resource(entry)
+    return found[0] if found else None

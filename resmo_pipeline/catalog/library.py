@@ -6,8 +6,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from resmo_pipeline.azure_devops import Endpoint, Paging
-from resmo_pipeline.catalog.common import PER_PROJECT, count_of, dig, identity_name, secret_variable_count
-from resmo_pipeline.catalog.model import FanOut, ResourceType, col, ctx
+from resmo_pipeline.catalog.common import (
+    PER_PROJECT,
+    audited_id,
+    count_of,
+    dig,
+    identity_name,
+    secret_variable_count,
+)
+from resmo_pipeline.catalog.model import AuditScope, FanOut, ResourceType, col, ctx
 
 AREA = "library"
 
@@ -82,6 +89,8 @@ TYPES = (
         expect_duplicates=True,
         ignore_in_history=("operationStatus",),
         audit_actions=("Library.ServiceConnection", "ServiceEndpoint."),
+        audit_scope=AuditScope(rows={"id": audited_id("endpoint")}, calls={"project_id": "projectId"},
+                               keep_stored=("project_id", "project_name")),
     ),
     ResourceType(
         name="variable_groups",
@@ -116,6 +125,8 @@ TYPES = (
         required_scope="vso.variablegroups_read",
         expect_duplicates=True,
         audit_actions=("Library.VariableGroup",),
+        audit_scope=AuditScope(rows={"id": audited_id("variablegroup")}, calls={"project_id": "projectId"},
+                               keep_stored=("project_id", "project_name")),
     ),
     ResourceType(
         name="secure_files",

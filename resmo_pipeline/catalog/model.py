@@ -140,6 +140,51 @@ class FetchContext:
     parent_rows: Mapping[str, list[dict[str, Any]]]
     since: Any = None
     warnings: list[str] = field(default_factory=list)
+    #: A partial refresh: only fan-out requests whose context this accepts are sent (None: every request).
+    only: Callable[[Mapping[str, Any]], bool] | None = None
+
+
+#: A value taken from an audit-log entry: a dotted path into it ("projectId", "data.ResourceId") or a function.
+EntryValue = str | Callable[[Mapping[str, Any]], Any]
+
+
+def _entry_value(entry: Mapping[str, Any], source: EntryValue) -> Any:
+    if callable(source):
+        return source(entry)
+    current: Any = entry
+    for step in source.split("."):
+        if not isinstance(current, Mapping):
+            return None
+        current = current.get(step)
+    return current
+
+
+@dataclass(frozen=True)
+class AuditScope:
+    """How an audit-log entry names the rows of a type it changed, so a refresh reads only those.
+
+    `rows` maps table columns to where the entry holds their value: the stored rows matching all of them are
+    replaced by what a re-read returns for them (none returned = the resource is gone). `calls` maps the
+    fan-out request context (e.g. ``project_id``) the same way: only the requests whose context matches are
+    sent. `keep_stored`: columns a partial read cannot know (e.g. the first project listing a shared
+    connection); a re-read row that was stored before keeps its stored values there. An entry for which any
+    value is missing refreshes the whole type, as do entries that create or remove resources.
+    """
+
+    rows: Mapping[str, EntryValue]
+    calls: Mapping[str, EntryValue] = field(default_factory=dict)
+    keep_stored: tuple[str, ...] = ()
+
+    def selector(self, entry: Mapping[str, Any]) -> dict[str, dict[str, str]] | None:
+        """``{"rows": {column: value}, "calls": {context: value}}`` for this entry, or None when it cannot tell."""
+        found: dict[str, dict[str, str]] = {"rows": {}, "calls": {}}
+        for part, sources in (("rows", self.rows), ("calls", self.calls)):
+            for column, source in sources.items():
+                value = _entry_value(entry, source)
+                if value is None or value == "":
+                    return None
+                found[part][column] = str(value)
+        return found
 
 
 @dataclass(frozen=True)
@@ -156,7 +201,8 @@ class ResourceType:
     - `track_history` / `ignore_in_history`: whether SCD2 history is kept, and which top-level raw keys are
       too volatile to count as a change.
     - `write_mode`: "replace" (the organization's rows are replaced) or "append" (new rows are added by key).
-    - `audit_actions`: audit-log `actionId` prefixes meaning this type changed (for change detection).
+    - `audit_actions`: audit-log `actionId` prefixes meaning this type changed (for change detection);
+      `audit_scope`: how such an entry names the changed rows, so a refresh re-reads only them.
     - `since_param` / `since_field`: incremental types: the query parameter receiving the newest stored
       timestamp and the item field compared against it (only newer items are kept).
     - `expect_duplicates`: the same resource is listed more than once (shared with several projects); the
@@ -183,6 +229,7 @@ class ResourceType:
     ignore_in_history: tuple[str, ...] = ()
     write_mode: WriteMode = "replace"
     audit_actions: tuple[str, ...] = ()
+    audit_scope: AuditScope | None = None
     since_param: str | None = None
     since_field: str | None = None
     fetch: Callable[[FetchContext], list[Record]] | None = None
@@ -234,3 +281,12 @@ class ResourceType:
             raise ValueError(f"{self.name}: scope {self.scope!r} needs a fan_out or a fetch hook")
         if self.endpoint is None and self.fetch is None:
             raise ValueError(f"{self.name}: needs an endpoint or a fetch hook")
+        if self.audit_scope is not None:
+            # A partial re-read goes through the standard listing; the rows it replaces are found by columns.
+            if self.fetch is not None:
+                raise ValueError(f"{self.name}: audit_scope needs the standard listing, not a fetch hook")
+            unknown = [c for c in (*self.audit_scope.rows, *self.audit_scope.keep_stored) if c not in names]
+            if unknown:
+                raise ValueError(f"{self.name}: audit_scope names unknown columns {unknown}")
+            if set(self.audit_scope.keep_stored) & set(self.key):
+                raise ValueError(f"{self.name}: audit_scope cannot keep stored key columns")

@@ -8,8 +8,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from resmo_pipeline.azure_devops import Endpoint, Paging
-from resmo_pipeline.catalog.common import PER_PROJECT, count_of, dig, identity_name, secret_variable_count
-from resmo_pipeline.catalog.model import Call, Column, FanOut, ResourceType, col, ctx
+from resmo_pipeline.catalog.common import (
+    PER_PROJECT,
+    audited_kind,
+    audited_resource,
+    count_of,
+    dig,
+    identity_name,
+    secret_variable_count,
+)
+from resmo_pipeline.catalog.model import AuditScope, Call, Column, FanOut, ResourceType, col, ctx
 
 AREA = "pipelines"
 
@@ -91,6 +99,16 @@ def _projects_of(resource: ProtectedResource, row: Mapping[str, Any]) -> list[tu
         if dig(ref, "projectReference.id")
     ]
     return list(dict.fromkeys(pairs)) or [(row.get("project_id"), row.get("project_name"))]
+
+
+def _audited_resource_id(entry: Mapping[str, Any]) -> str | None:
+    found = audited_resource(entry)
+    return found[1] if found else None
+
+
+#: The row (and the request) of the protected resource an audit entry is about, in the entry's project.
+_ONE_PROTECTED_RESOURCE = {"project_id": "projectId", "resource_type": audited_kind,
+                           "resource_id_ref": _audited_resource_id}
 
 
 def _permission_calls(resource: ProtectedResource):
@@ -247,6 +265,8 @@ TYPES = (
         audit_actions=("Pipelines.ResourceAuthorized", "Pipelines.ResourceUnauthorized", "Pipelines.PipelinePermission",
                        "Pipelines.EnvironmentModified", "Pipelines.AgentQueueModified", "Git.RepositoryModified",
                        "Library."),
+        # One protected resource's permission in the project the entry names: one request, not thousands.
+        audit_scope=AuditScope(rows=_ONE_PROTECTED_RESOURCE, calls=_ONE_PROTECTED_RESOURCE),
     ),
     ResourceType(
         name="check_configurations",

@@ -21,7 +21,7 @@ from resmo_pipeline.azure_devops import PermissionDeniedError, RetryBudgetExceed
 from resmo_pipeline.catalog import INTERNAL_APIS_ENV, RESOURCE_TYPES, internal_apis_enabled
 from resmo_pipeline.catalog.model import ResourceType
 from resmo_pipeline.inventory import progress
-from resmo_pipeline.inventory.collect import CollectionResult, collect
+from resmo_pipeline.inventory.collect import CollectionResult
 from resmo_pipeline.inventory.partitions import organizations
 from resmo_pipeline.inventory.resources import AzureDevOpsResource, WarehouseResource
 
@@ -160,16 +160,9 @@ def _collect_partition(
         return dg.Output(None, metadata={"status": "not_collected", "reason": "internal APIs switched off"})
     try:
         collection = azure_devops.run_collection(context, warehouse)
-        if collection.has(name):
-            result = collection.take(name)
-        else:
-            # A retry, or read-ahead switched off: read now, parents from this run or the warehouse.
-            result = collect(
-                resource_type,
-                azure_devops.client(organization),
-                collection.parent_rows(resource_type),
-                since=collection.since(name),
-            )
+        # Read ahead in the background; on a retry, or with read-ahead off, read now (parents from this run
+        # or the warehouse).
+        result = collection.take(name) if collection.has(name) else collection.read(resource_type)
     except PermissionDeniedError as exc:
         scope = exc.required_scope or resource_type.required_scope
         figures = attempt.finish("not_collected", error=exc.message, required_scope=scope)

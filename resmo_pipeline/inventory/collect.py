@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -79,6 +79,8 @@ def _listing(resource_type: ResourceType, fc: FetchContext) -> list[Record]:
         assert endpoint is not None
         rows = fc.parent_rows.get(fan.parent, []) if fan.parent else []
         planned.extend((endpoint, call, fan.parent is not None) for call in fan.calls(rows))
+    if fc.only is not None:
+        planned = [plan for plan in planned if fc.only(plan[1].context)]
     since_params = {}
     if fc.since is not None and resource_type.since_param:
         since_params[resource_type.since_param] = _iso(fc.since)
@@ -132,18 +134,20 @@ def collect(
     client: AzureDevOpsClient,
     parent_rows: ParentRows | None = None,
     since: datetime | str | None = None,
+    only: Callable[[Mapping[str, Any]], bool] | None = None,
 ) -> CollectionResult:
     """Read one resource type for the client's organization.
 
     `parent_rows` maps each parent type's name to its parent rows (see `catalog.model`); types without
     parents ignore it. `since` (incremental types such as audit_log): only items newer than this moment
-    are asked for and kept — pass the newest timestamp already stored.
+    are asked for and kept — pass the newest timestamp already stored. `only` (a partial refresh, see
+    `inventory.scope`): send only the fan-out requests whose context it accepts.
     """
     rt = RESOURCE_TYPES[resource_type] if isinstance(resource_type, str) else resource_type
     started = time.monotonic()
     fetched_at = datetime.now(UTC).replace(tzinfo=None)
     before = _endpoint_cost(client, rt.all_endpoints)
-    fc = FetchContext(resource_type=rt, client=client, parent_rows=parent_rows or {}, since=since)
+    fc = FetchContext(resource_type=rt, client=client, parent_rows=parent_rows or {}, since=since, only=only)
     records = rt.fetch(fc) if rt.fetch is not None else _listing(rt, fc)
     if rt.explode is not None:
         records = [(part, dict(context)) for item, context in records for part in rt.explode(item)]

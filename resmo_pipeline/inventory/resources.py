@@ -22,7 +22,7 @@ from resmo_pipeline.azure_devops import AzureDevOpsClient
 from resmo_pipeline.catalog import RESOURCE_TYPES
 from resmo_pipeline.integrations.credentials import build_credential
 from resmo_pipeline.integrations.registry import Integration, Registry
-from resmo_pipeline.inventory.rows import parent_rows_from_frame
+from resmo_pipeline.inventory import scope as refresh_scope
 from resmo_pipeline.inventory.session import RunCollection, incremental_column
 from resmo_pipeline.warehouse.access import open_warehouse, write_connection
 from resmo_pipeline.warehouse.schema import qualified_name, quote_identifier, record_collection_run, table_exists
@@ -104,12 +104,14 @@ class AzureDevOpsResource(dg.ConfigurableResource):
                 for name in types
                 if (column := incremental_column(RESOURCE_TYPES[name]))
             }
+            scopes = refresh_scope.decode(context.dagster_run.tags.get(refresh_scope.SCOPE_TAG))
             self._collections[key] = RunCollection(
                 self.client(organization),
                 types if self.read_ahead else [],
-                lambda parent: parent_rows_from_frame(warehouse.organization_rows(parent, organization)),
+                lambda name: warehouse.organization_rows(name, organization),
                 since,
                 self.parallel_types,
+                scopes={name: selectors for name, selectors in scopes.items() if name in types},
             )
         return self._collections[key]
 

@@ -3,7 +3,9 @@
 Every minute (configurable) the sensor asks each enabled organization's audit log for entries newer than its
 cursor — one small request when nothing happened — maps the entries to the resource types they affect (the
 catalog's ``audit_actions``), and requests a run that refreshes only those types, the types computed from them
-and their compliance checks, for that organization. The sensor never touches the warehouse: it runs in the
+and their compliance checks, for that organization. Where the catalog's ``audit_scope`` can tell which resources
+an entry is about, the run re-reads only those (see ``inventory.scope``): one changed service connection costs a
+handful of requests, not a re-read of every protected resource. The sensor never touches the warehouse: it runs in the
 long-lived code server, which must never hold the DuckDB lock.
 """
 
@@ -17,11 +19,13 @@ import dagster as dg
 
 from resmo_pipeline.azure_devops import AzureDevOpsError
 from resmo_pipeline.catalog import RESOURCE_TYPES
+from resmo_pipeline.catalog.model import ResourceType
 from resmo_pipeline.integrations.registry import IntegrationError
 from resmo_pipeline.inventory.assets import asset_key
 from resmo_pipeline.inventory.jobs import inventory_job
 from resmo_pipeline.inventory.resources import AzureDevOpsResource
 from resmo_pipeline.inventory.rows import parse_timestamp
+from resmo_pipeline.inventory.scope import SCOPE_TAG, STRUCTURAL_CATEGORIES, Scopes, encode, selectors_for
 
 SENSOR_NAME = "audit_log_change_sensor"
 INTERVAL_ENV = "RESMO_CHANGE_SENSOR_INTERVAL_S"
@@ -35,18 +39,26 @@ def _matches(entry: Mapping[str, Any], pattern: str) -> bool:
     return str(entry.get("actionId") or "").startswith(pattern) or str(entry.get("area") or "") == pattern
 
 
+def entries_about(resource_type: ResourceType, entries: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The audit entries whose actionId or area says this type changed."""
+    return [entry for entry in entries if any(_matches(entry, pattern) for pattern in resource_type.audit_actions)]
+
+
 def changed_types(entries: Iterable[Mapping[str, Any]]) -> set[str]:
     """The resource types an audit entry's actionId or area says changed."""
-    found: set[str] = set()
-    for entry in entries:
-        for resource_type in RESOURCE_TYPES.values():
-            if any(_matches(entry, pattern) for pattern in resource_type.audit_actions):
-                found.add(resource_type.name)
-    return found
+    entries = list(entries)
+    return {resource_type.name for resource_type in RESOURCE_TYPES.values() if entries_about(resource_type, entries)}
 
 
-#: Audit categories that add or remove resources: only then do the types read per row of them change.
-STRUCTURAL_CATEGORIES = frozenset({"create", "remove"})
+def refresh_scopes(entries: Iterable[Mapping[str, Any]], types: Iterable[str]) -> Scopes:
+    """Per changed type, the resources the entries name — for the types where every entry names them."""
+    entries = list(entries)
+    scopes: Scopes = {}
+    for name in types:
+        selectors = selectors_for(RESOURCE_TYPES[name], entries_about(RESOURCE_TYPES[name], entries))
+        if selectors:
+            scopes[name] = selectors
+    return scopes
 
 
 def structural_types(entries: Iterable[Mapping[str, Any]]) -> set[str]:
@@ -91,17 +103,25 @@ def checks_reading(types: set[str]) -> list[dg.AssetCheckKey]:
 
 
 def refresh_request(
-    organization: str, types: set[str], newest: Mapping[str, Any], structural: Iterable[str] = ()
+    organization: str,
+    types: set[str],
+    newest: Mapping[str, Any],
+    structural: Iterable[str] = (),
+    scopes: Scopes | None = None,
 ) -> dg.RunRequest:
-    """A run of only the changed types (+ what depends on them, audit log and checks) for one organization."""
+    """A run of only the changed types (+ what depends on them, audit log and checks) for one organization;
+    `scopes` limits types to the resources the audit log named."""
     selected = with_dependents(types, structural) | {AUDIT_TYPE}
     ordered = [name for name in RESOURCE_TYPES if name in selected]
+    tags = {CHANGED_TYPES_TAG: ",".join(sorted(types))}
+    if scopes:
+        tags[SCOPE_TAG] = encode(scopes)
     return dg.RunRequest(
         partition_key=organization,
         asset_selection=[asset_key(name) for name in ordered],
         asset_check_keys=checks_reading(selected),
         run_key=f"{organization}:{newest.get('timestamp')}:{newest.get('id')}",
-        tags={CHANGED_TYPES_TAG: ",".join(sorted(types))},
+        tags=tags,
     )
 
 
@@ -174,5 +194,8 @@ def audit_log_change_sensor(
         newest = max(entries, key=lambda entry: _moment(entry.get("timestamp")))
         if types:
             context.log.info(f"{organization}: {len(entries)} audit entries changed {', '.join(sorted(types))}")
-            requests.append(refresh_request(organization, types, newest, structural_types(entries)))
+            scopes = refresh_scopes(entries, types)
+            if scopes:
+                context.log.info(f"{organization}: only the named resources of {', '.join(sorted(scopes))}")
+            requests.append(refresh_request(organization, types, newest, structural_types(entries), scopes))
     return dg.SensorResult(run_requests=requests, cursor=json.dumps(cursor, sort_keys=True))

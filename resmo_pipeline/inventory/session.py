@@ -8,6 +8,8 @@ takes its type's result (waiting if it is not read yet) and writes it, so readin
 
 Parents outside the run's selection come from the warehouse, read once when the collection starts (before the
 run writes anything). A parent refused by the service (missing PAT scope) falls back to its stored rows too.
+A type the run scopes (see ``inventory.scope``) re-reads only the named resources and is merged with its stored
+rows, so what it hands on (to the IO manager and to child types) is still the whole table.
 """
 
 import threading
@@ -17,14 +19,18 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
+import pandas as pd
+
 from resmo_pipeline.azure_devops import AzureDevOpsClient, PermissionDeniedError
 from resmo_pipeline.catalog import RESOURCE_TYPES
 from resmo_pipeline.catalog.model import ResourceType
+from resmo_pipeline.inventory import scope as refresh_scope
 from resmo_pipeline.inventory.collect import CollectionResult, collect
+from resmo_pipeline.inventory.rows import parent_rows_from_frame
 
 ParentRows = dict[str, list[dict[str, Any]]]
-#: Reads a parent type's stored rows for the organization (from the warehouse).
-StoredRows = Callable[[str], list[dict[str, Any]]]
+#: Reads a type's stored rows for the organization (from the warehouse; empty when never collected).
+StoredFrame = Callable[[str], pd.DataFrame]
 
 
 def incremental_column(resource_type: ResourceType) -> str | None:
@@ -44,13 +50,15 @@ class RunCollection:
         self,
         client: AzureDevOpsClient,
         types: Collection[str],
-        stored_rows: StoredRows,
+        stored_frame: StoredFrame,
         since: Mapping[str, datetime | None],
         parallel_types: int = 4,
+        scopes: refresh_scope.Scopes | None = None,
     ) -> None:
         self.client = client
         self.types = [name for name in RESOURCE_TYPES if name in types]
-        self._read_stored = stored_rows
+        self.scopes = dict(scopes or {})
+        self._read_stored = stored_frame
         self._stored: dict[str, list[dict[str, Any]]] = {}
         self._stored_lock = threading.Lock()
         self._since = dict(since)
@@ -93,16 +101,30 @@ class RunCollection:
         # the same whenever they are read.
         with self._stored_lock:
             if parent not in self._stored:
-                self._stored[parent] = self._read_stored(parent)
+                self._stored[parent] = parent_rows_from_frame(self._read_stored(parent))
             return self._stored[parent]
+
+    def read(self, resource_type: ResourceType) -> CollectionResult:
+        """Read one type now (whole, or only its scoped resources merged into its stored rows)."""
+        parents = self.parent_rows(resource_type)
+        since = self.since(resource_type.name)
+        selectors = self.scopes.get(resource_type.name)
+        if selectors:
+            # Read before this run writes the type, so these are the rows the partial re-read completes.
+            stored = self._read_stored(resource_type.name)
+            if not stored.empty:
+                only = refresh_scope.call_filter(selectors)
+                result = collect(resource_type, self.client, parents, since=since, only=only)
+                result.rows = refresh_scope.merge(resource_type, stored, result.rows, selectors)
+                result.warnings.append(f"partial refresh of {len(selectors)} resource(s) named by the audit log")
+                return result
+        return collect(resource_type, self.client, parents, since=since)
 
     def _read(
         self, resource_type: ResourceType, rows: Future[list[dict[str, Any]] | None]
     ) -> CollectionResult:
         try:
-            result = collect(
-                resource_type, self.client, self.parent_rows(resource_type), since=self.since(resource_type.name)
-            )
+            result = self.read(resource_type)
         except PermissionDeniedError as error:
             self._refused[resource_type.name] = error.required_scope or resource_type.required_scope
             rows.set_result(None)

@@ -3,6 +3,7 @@ resource types it affects (plus their dependents and the audit log) for that org
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import dagster as dg
@@ -11,6 +12,7 @@ import requests
 from resmo_pipeline.definitions import build_definitions
 from resmo_pipeline.inventory.assets import asset_key
 from resmo_pipeline.inventory.resources import AzureDevOpsResource
+from resmo_pipeline.inventory.scope import SCOPE_TAG
 from resmo_pipeline.inventory.sensors import CHANGED_TYPES_TAG, audit_log_change_sensor
 from resmo_pipeline_tests.test_inventory.conftest import Harness
 
@@ -109,3 +111,29 @@ def test_a_modification_refreshes_no_per_resource_children_but_reruns_every_rule
     # Rules judging other tables but reading pipeline_permissions run again too.
     assert {"sc_all_pipelines_access", "vg_secret_all_pipelines_access", "sf_all_pipelines_access"} <= checks
     assert "users_inactive" not in checks
+
+
+def test_a_modification_names_the_resources_to_re_read_and_a_creation_reads_the_type_whole(
+    harness: Harness, demo_sim: Any
+) -> None:
+    harness.connect(demo_sim)
+    cursor = _tick(harness, None).cursor
+    project = demo_sim.state.projects[0]
+    group = next(
+        g for g in demo_sim.state.variable_groups
+        if g["variableGroupProjectReferences"][0]["projectReference"]["id"] == project["id"] and g["variables"]
+    )
+
+    _change(demo_sim, action="make_variable_secret", project=project["name"], variable_group=group["name"],
+            variable=next(iter(group["variables"])))
+    changed = _tick(harness, cursor)
+    [request] = changed.run_requests
+    scopes = json.loads(request.tags[SCOPE_TAG])
+    assert scopes["variable_groups"] == [{"rows": {"id": str(group["id"])}, "calls": {"project_id": project["id"]}}]
+    assert scopes["pipeline_permissions"][0]["rows"] == {
+        "project_id": project["id"], "resource_type": "variablegroup", "resource_id_ref": str(group["id"])}
+
+    _change(demo_sim, action="create_repository", project=project["name"], name="scoped-sensor-repo")
+    [created] = _tick(harness, changed.cursor).run_requests
+    assert asset_key("repositories") in created.asset_selection
+    assert SCOPE_TAG not in created.tags  # a new resource changes what exists: read the type whole

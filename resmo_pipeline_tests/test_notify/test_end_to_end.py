@@ -29,6 +29,7 @@ from resmo_pipeline.integrations.lifecycle import add_integration
 from resmo_pipeline.integrations.registry import Integration
 from resmo_pipeline.inventory.assets import asset_key
 from resmo_pipeline.inventory.jobs import INVENTORY_JOB
+from resmo_pipeline.inventory.scope import SCOPE_TAG
 from resmo_pipeline.inventory.sensors import CHANGED_TYPES_TAG, SENSOR_NAME
 from resmo_pipeline.notify.config import CONFIG_ENV
 from resmo_pipeline.simulator import Simulator, run_simulator
@@ -134,6 +135,30 @@ def test_the_sensor_requests_a_run_of_the_affected_types_and_the_rules_reading_t
     assert "pipeline_permissions" in request.tags[CHANGED_TYPES_TAG].split(",")
     assert dg.AssetCheckKey(asset_key("service_connections"), "sc_all_pipelines_access") in request.asset_check_keys
     assert pipeline.targeted_success
+
+
+def test_the_targeted_run_re_reads_only_the_named_connection_and_keeps_every_other_row(pipeline: Pipeline) -> None:
+    scopes = json.loads(pipeline.request.tags[SCOPE_TAG])
+    assert scopes["pipeline_permissions"] == [{
+        "rows": {"project_id": pipeline.project["id"], "resource_type": "endpoint",
+                 "resource_id_ref": pipeline.connection["id"]},
+        "calls": {"project_id": pipeline.project["id"], "resource_type": "endpoint",
+                  "resource_id_ref": pipeline.connection["id"]},
+    }]
+    runs = dict(pipeline.query(
+        "SELECT resource_type, requests FROM meta.collection_runs WHERE run_id = ?", [pipeline.targeted_run_id]))
+    # One permission read and one project's connection listing, instead of one per protected resource.
+    assert runs["pipeline_permissions"] == 1
+    assert runs["service_connections"] == 1
+    counts = dict(pipeline.query(
+        "SELECT 'pipeline_permissions', count(*) FROM azure_devops.pipeline_permissions WHERE organization = ? "
+        "UNION ALL SELECT 'service_connections', count(*) FROM azure_devops.service_connections "
+        "WHERE organization = ?", [pipeline.organization, pipeline.organization]))
+    state = pipeline.sim.state
+    assert counts["service_connections"] == len(state.service_endpoints)
+    # The first sync read the permissions of every connection in every project it is shared with.
+    assert counts["pipeline_permissions"] == sum(len(e["serviceEndpointProjectReferences"])
+                                                 for e in state.service_endpoints) > 1
 
 
 def test_the_change_closes_one_history_version_and_writes_one_change_event(pipeline: Pipeline) -> None:
