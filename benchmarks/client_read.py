@@ -12,7 +12,10 @@ client's pool) with `resmo_pipeline.inventory.collect.collect_all`, and prints o
   pool_busy         share of the pool's capacity (concurrency x wall_s) spent waiting for answers: near 1.0
                     means the client kept every slot busy and the rest of wall_s is the service's answer time
   slowest_endpoints the endpoints with the most answer time (path template: requests, mean ms)
+  client_cpu_ms_per_request  CPU time of this process during the read (all threads) / requests: what the
+                    client spends per request; at 16 slots x 20 ms it must stay well under 1.25 ms
   rows, types, warnings, throttled_s, bytes
+  python, load_avg  the interpreter version, and the 1-minute load average at the start (how quiet the machine was)
 
 By default the simulator runs in a child process (`resmo-pipeline simulator`), like a real service would be
 remote, so the server's work does not compete with the client for this process's interpreter; `--in-process`
@@ -28,6 +31,7 @@ import argparse
 import contextlib
 import json
 import os
+import platform
 import re
 import subprocess
 import sys
@@ -90,12 +94,15 @@ def read_organization(target: Target, concurrency: int, parallel_types: int) -> 
     client = AzureDevOpsClient(target.organization, PatCredential(target.pat), base_url=target.base_url,
                                concurrency=concurrency)
     started = time.monotonic()
+    cpu_started = time.process_time()
     with client:
         results = collect_all(client, parallel_types=parallel_types)
         wall_s = time.monotonic() - started
+        cpu_s = time.process_time() - cpu_started
         stats = client.stats.as_dict()
     return {
         "wall_s": wall_s,
+        "cpu_s": cpu_s,
         "stats": stats,
         "rows": sum(len(r.rows) for r in results.values()),
         "types": len(results),
@@ -114,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pat", help="PAT for --base-url")
     parser.add_argument("--in-process", action="store_true", help="run the simulator in this process")
     args = parser.parse_args(argv)
+    load_avg = os.getloadavg()[0]
 
     if args.base_url:
         if not args.pat:
@@ -129,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     ideal_s = stats["requests"] * args.latency_ms / 1000 / args.concurrency
     print(json.dumps({
         "preset": args.preset,
+        "python": platform.python_version(),
+        "load_avg": round(load_avg, 2),
         "latency_ms": args.latency_ms,
         "concurrency": args.concurrency,
         "simulator": "base-url" if args.base_url else "in-process" if args.in_process else "child-process",
@@ -142,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         "warnings": result["warnings"],
         "throttled_s": stats["throttled_s"],
         "bytes": stats["bytes"],
+        "client_cpu_ms_per_request": round(1000 * result["cpu_s"] / max(1, stats["requests"]), 3),
         "mean_request_ms": round(1000 * stats["request_s"] / max(1, stats["requests"]), 1),
         "pool_busy": round(stats["request_s"] / (args.concurrency * result["wall_s"]), 3),
         "slowest_endpoints": {

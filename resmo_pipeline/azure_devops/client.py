@@ -1,6 +1,6 @@
 """The Azure DevOps REST client: reads an organization completely and politely.
 
-One pooled HTTP session sized to `concurrency`, a timeout on every request, retries with exponential backoff
+Connection pools sized to `concurrency` (transport.py), a timeout on every request, retries with exponential backoff
 and full jitter for connection errors, 5xx and 429 (honouring `Retry-After`), a shared pacer that slows every
 thread down when the service reports low `X-RateLimit-Remaining` or a `X-RateLimit-Delay`, and a bounded
 total retry time after which a typed error says what failed and for how long. Paging is per endpoint
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import random
 import threading
 import time
@@ -19,9 +18,9 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
-import requests
-from requests.adapters import HTTPAdapter
+import urllib3
 
 from resmo_pipeline import __version__
 from resmo_pipeline.azure_devops.accounting import ClientStats, TotalsMismatch
@@ -37,36 +36,22 @@ from resmo_pipeline.azure_devops.errors import (
     ThrottledError,
     redact_url,
 )
-from resmo_pipeline.azure_devops.hosts import KNOWN_HOSTS, Endpoint, build_url
+from resmo_pipeline.azure_devops.hosts import Endpoint, build_url
 from resmo_pipeline.azure_devops.paging import Page, read_all
+from resmo_pipeline.azure_devops.transport import Answer, NoAnswerError, TlsVerificationError, Transport
 
 logger = logging.getLogger("resmo_pipeline.azure_devops")
 
 T = TypeVar("T")
 R = TypeVar("R")
 
-USER_AGENT = f"resmo-pipeline/{__version__} python-requests/{requests.__version__}"
+USER_AGENT = f"resmo-pipeline/{__version__} urllib3/{urllib3.__version__}"
 SIGN_IN_MARKERS = ("Azure DevOps Services | Sign In", "_signin", "login.microsoftonline.com")
-_TRANSIENT_EXCEPTIONS = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
 _STATUS_ERRORS: dict[int, type[AzureDevOpsError]] = {
     400: BadRequestError,
     401: AuthenticationError,
     404: NotFoundError,
 }
-
-
-class _CredentialAuth(requests.auth.AuthBase):
-    """Sets the credential's current Authorization header on every request (tokens refresh underneath)."""
-
-    def __init__(self, credential: Credential) -> None:
-        self._credential = credential
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        request.headers["Authorization"] = self._credential.authorization()
-        return request
-
-    def __repr__(self) -> str:
-        return f"_CredentialAuth({self._credential!r})"
 
 
 class _Pacer:
@@ -93,7 +78,7 @@ class _Pacer:
             time.sleep(delay)
 
 
-def _retry_after_s(response: requests.Response) -> float | None:
+def _retry_after_s(response: Answer) -> float | None:
     value = response.headers.get("Retry-After")
     if not value:
         return None
@@ -107,7 +92,7 @@ def _retry_after_s(response: requests.Response) -> float | None:
         return None
 
 
-def _float_header(response: requests.Response, name: str) -> float | None:
+def _float_header(response: Answer, name: str) -> float | None:
     try:
         return float(response.headers[name])
     except (KeyError, ValueError):
@@ -116,12 +101,12 @@ def _float_header(response: requests.Response, name: str) -> float | None:
 
 def _parse_json(content: bytes) -> Any:
     """JSON from a body that may start with a UTF-8 BOM (some Azure DevOps services send one)."""
-    if not content.strip():
+    if not content or content.isspace():
         return None
     return json.loads(content.decode("utf-8-sig"))
 
 
-def _service_error(content: bytes, response: requests.Response) -> tuple[str, str | None]:
+def _service_error(content: bytes, response: Answer) -> tuple[str, str | None]:
     """The service's `message` and `typeKey` from an error body, or the HTTP reason when there is none."""
     try:
         body = _parse_json(content)
@@ -132,29 +117,16 @@ def _service_error(content: bytes, response: requests.Response) -> tuple[str, st
         type_key = body.get("typeKey") or body.get("TypeKey")
         if message:
             return str(message), str(type_key) if type_key else None
-    return (response.reason or f"HTTP {response.status_code}"), None
+    return (response.reason or f"HTTP {response.status}"), None
 
 
-def _is_sign_in_page(response: requests.Response, content: bytes) -> bool:
-    if response.status_code == 203:
+def _is_sign_in_page(response: Answer, content: bytes) -> bool:
+    if response.status == 203:
         return True
     if "html" not in response.headers.get("Content-Type", "").lower():
         return False
     head = content[:4096].decode("utf-8", "replace")
     return any(marker in head for marker in SIGN_IN_MARKERS)
-
-
-def _session_with_environment(url: str) -> requests.Session:
-    """A session that reads proxy and CA-bundle settings from the environment once, not per request.
-
-    requests re-reads the whole environment on every request when `trust_env` is on; at thousands of
-    requests that was a third of the client's CPU time. All Azure DevOps hosts share one proxy decision.
-    """
-    session = requests.Session()
-    session.trust_env = False
-    session.proxies.update(requests.utils.get_environ_proxies(url))
-    session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
-    return session
 
 
 class AzureDevOpsClient:
@@ -197,20 +169,15 @@ class AzureDevOpsClient:
         self.stats = ClientStats()
         self._slots = threading.BoundedSemaphore(concurrency)
         self._pacer = _Pacer()
-        self._session = _session_with_environment(self.base_url or "https://dev.azure.com")
-        adapter = HTTPAdapter(pool_connections=len(KNOWN_HOSTS), pool_maxsize=concurrency, max_retries=0)
-        self._session.mount("https://", adapter)
-        self._session.mount("http://", adapter)
-        self._session.auth = _CredentialAuth(credential)
-        self._session.headers.update(
-            {
-                "Accept": "application/json",
-                "User-Agent": USER_AGENT,
-                "X-TFS-FedAuthRedirect": "Suppress",
-            }
-        )
+        self._transport = Transport(maxsize=concurrency, timeout_s=timeout_s)
+        self._headers = {
+            "Accept": "application/json",
+            "Accept-Encoding": "gzip, deflate",
+            "User-Agent": USER_AGENT,
+            "X-TFS-FedAuthRedirect": "Suppress",
+        }
         if force_msa_pass_through:
-            self._session.headers["X-VSS-ForceMsaPassThrough"] = "true"
+            self._headers["X-VSS-ForceMsaPassThrough"] = "true"
 
     def __repr__(self) -> str:
         return (f"AzureDevOpsClient(organization={self.organization!r}, credential={self.credential!r}, "
@@ -224,7 +191,7 @@ class AzureDevOpsClient:
 
     def close(self) -> None:
         """Close the pooled connections."""
-        self._session.close()
+        self._transport.close()
 
     def url(self, endpoint: Endpoint, path_params: Mapping[str, object] | None = None) -> str:
         """The URL of an endpoint for this organization (without query string)."""
@@ -306,7 +273,7 @@ class AzureDevOpsClient:
             response, content, failure = self._exchange(method, name, url, query, body)
             retry_after: float | None = None
             if response is not None:
-                status = response.status_code
+                status = response.status
                 if status == 401 and hasattr(self.credential, "invalidate") and not token_renewed:
                     # A bearer token can be revoked or expire early: fetch a new one once, then believe the 401.
                     token_renewed = True
@@ -333,25 +300,34 @@ class AzureDevOpsClient:
 
     def _exchange(
         self, method: str, name: str, url: str, query: dict[str, str], body: Any
-    ) -> tuple[requests.Response | None, bytes, AzureDevOpsError | None]:
+    ) -> tuple[Answer | None, bytes, AzureDevOpsError | None]:
         """One HTTP exchange within the concurrency bound, counted and logged; no answer = a failure."""
+        headers = {**self._headers, "Authorization": self.credential.authorization()}
+        payload = None
+        if body is not None:
+            payload = json.dumps(body, allow_nan=False).encode()
+            headers["Content-Type"] = "application/json"
+        query_string = urlencode(query)
         with self._slots:
             sent = time.monotonic()
             try:
-                response = self._session.request(
-                    method, url, params=query, json=body, timeout=self.timeout_s, allow_redirects=False
-                )
-                content = response.content
-            except _TRANSIENT_EXCEPTIONS as exc:
+                response = self._transport.send(method, url, query_string, headers, payload)
+            except NoAnswerError as exc:
                 elapsed = time.monotonic() - sent
-                failure = RetryBudgetExceededError(f"{type(exc).__name__}: {exc}", url=url, method=method)
+                failure = RetryBudgetExceededError(str(exc), url=url, method=method)
                 self.stats.record_request(name, 0, elapsed, failed=True)
-                logger.debug("%s %s -> %s in %.0f ms", method, redact_url(url), failure, elapsed * 1000)
+                if logger.isEnabledFor(logging.DEBUG):
+                    logger.debug("%s %s -> %s in %.0f ms", method, redact_url(url), failure, elapsed * 1000)
                 return None, b"", failure
+            except TlsVerificationError as exc:
+                raise AzureDevOpsError(f"the server's certificate is not trusted: {exc}", url=url,
+                                       method=method) from None
         elapsed = time.monotonic() - sent
-        status = response.status_code
+        status = response.status
+        content = response.content
         self.stats.record_request(name, len(content), elapsed, failed=status == 429 or status >= 500)
-        logger.debug("%s %s -> %d in %.0f ms", method, redact_url(response.url), status, elapsed * 1000)
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("%s %s -> %d in %.0f ms", method, redact_url(response.url), status, elapsed * 1000)
         self._observe_rate_limits(name, response)
         return response, content, None
 
@@ -368,7 +344,7 @@ class AzureDevOpsClient:
             method=failure.method, attempts=attempts, elapsed_s=spent,
         )
 
-    def _observe_rate_limits(self, name: str, response: requests.Response) -> None:
+    def _observe_rate_limits(self, name: str, response: Answer) -> None:
         """Slow down before being blocked: after a server-side delay, and when little budget remains."""
         delay = _float_header(response, "X-RateLimit-Delay")
         if delay and delay > 0:
@@ -382,9 +358,9 @@ class AzureDevOpsClient:
                 slowdown = self.max_slowdown_s * (1 - fraction / self.low_remaining_fraction)
                 self.stats.record_throttled(name, self._pacer.hold(slowdown))
 
-    def _page(self, endpoint: Endpoint, method: str, response: requests.Response, content: bytes) -> Page:
+    def _page(self, endpoint: Endpoint, method: str, response: Answer, content: bytes) -> Page:
         """A successful response as a Page, or the typed error a non-success status means."""
-        url, status = response.url, response.status_code
+        url, status = response.url, response.status
         if _is_sign_in_page(response, content):
             raise AuthenticationError(
                 "the service answered with a sign-in page: the credential was not accepted",
@@ -405,14 +381,5 @@ class AzureDevOpsClient:
             body = _parse_json(content)
         except (ValueError, UnicodeDecodeError) as exc:
             raise AzureDevOpsError(f"response is not JSON ({exc})", status=status, url=url, method=method) from None
-        raw_headers = getattr(response.raw, "headers", None)
-        headers = response.headers
-
-        def header_values(header: str) -> list[str]:
-            # urllib3 keeps repeated headers apart; requests would join them with ", ".
-            if hasattr(raw_headers, "getlist"):
-                return list(raw_headers.getlist(header))
-            value = headers.get(header)
-            return [value] if value is not None else []
-
-        return Page(body=body, header_values=header_values, url=url)
+        # getlist keeps repeated headers apart (get would join them with ", ").
+        return Page(body=body, header_values=response.headers.getlist, url=url)
