@@ -124,6 +124,8 @@ class TeamsChannel(Channel):
 
 
 SIGNATURE_HEADER = "X-Resmo-Signature"
+#: Stable per message (see `Message.delivery_id`): a receiver that saw it already can drop the message.
+DELIVERY_HEADER = "X-Resmo-Delivery"
 
 
 def sign(body: bytes, key: str) -> str:
@@ -143,6 +145,7 @@ class WebhookChannel(Channel):
     def payload(self, message: Message) -> dict[str, Any]:
         """The JSON body: organization, subscription, title and the events."""
         return {
+            "delivery_id": message.delivery_id,
             "organization": message.organization,
             "subscription": message.subscription,
             "title": message.title,
@@ -154,7 +157,7 @@ class WebhookChannel(Channel):
     def send(self, message: Message) -> None:
         """Post the signed body."""
         raw = json.dumps(self.payload(message), sort_keys=True).encode()
-        headers = dict(self.headers)
+        headers = {**self.headers, DELIVERY_HEADER: message.delivery_id}
         if self.secret_env:
             headers[SIGNATURE_HEADER] = sign(raw, _secret(self.secret_env, self.name, "HMAC signing key"))
         _post_json(self.url, {}, self.name, headers=headers, raw=raw)
@@ -181,6 +184,8 @@ class EmailChannel(Channel):
         email["Subject"] = message.title
         email["From"] = self.sender
         email["To"] = ", ".join(self.recipients)
+        # Mail systems treat a repeated Message-ID as the same message.
+        email["Message-ID"] = f"<{message.delivery_id}@resmo-pipeline>"
         email.set_content("\n".join(message.lines()) + "\n\n-- resmo-pipeline\n")
         return email
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -57,6 +58,13 @@ class Message:
     subscription: str
     events: tuple[NotificationEvent, ...]
     omitted: int = 0  # events of a long digest not listed in it (still counted in its title)
+
+    @property
+    def delivery_id(self) -> str:
+        """The same id every time these events are sent for this subscription (a retry, or a resend after a
+        crash between sending and recording): receivers drop a message whose id they have seen."""
+        ids = "\n".join(sorted(event.event_id for event in self.events))
+        return hashlib.sha256(f"{self.subscription}\n{ids}".encode()).hexdigest()[:32]
 
     @property
     def is_digest(self) -> bool:

@@ -20,7 +20,7 @@ import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from resmo_pipeline.notify.channels import SIGNATURE_HEADER
+from resmo_pipeline.notify.channels import DELIVERY_HEADER, SIGNATURE_HEADER
 from resmo_pipeline.notify.config import parse_config
 from resmo_pipeline.notify.deliver import deliver_pending, delivery_log
 from resmo_pipeline_tests.test_notify.receivers import start_http_receiver
@@ -136,6 +136,10 @@ def test_webhook_is_signed_with_hmac_sha256_and_custom_headers(warehouse: Path, 
     expected = "sha256=" + hmac.new(b"hook-signing-key-123", hook.body, hashlib.sha256).hexdigest()
     assert hook.headers[SIGNATURE_HEADER] == expected
     assert hook.headers["X-Team"] == "appsec"
+    # The delivery id depends only on the subscription and its events, so a resend carries the same one.
+    ids = "changes\nchange:c1"
+    assert hook.headers[DELIVERY_HEADER] == hashlib.sha256(ids.encode()).hexdigest()[:32]
+    assert hook.json()["delivery_id"] == hook.headers[DELIVERY_HEADER]
     assert hook.json()["events"][0]["changed_fields"] == ["isShared"]
 
 
@@ -252,6 +256,8 @@ def test_email_over_starttls_with_login(warehouse: Path, tmp_path: Path, monkeyp
     ((sender, recipients, content),) = received
     assert sender == "resmo@example.com" and recipients == ["secops@example.com"]
     assert b"sc.all_pipelines_access" in content and b"[critical]" in content
+    delivery = hashlib.sha256(b"all\nfinding:f1").hexdigest()[:32]
+    assert f"Message-ID: <{delivery}@resmo-pipeline>".encode() in content
 
 
 def test_unset_secret_variable_is_reported_by_name_and_retried(warehouse: Path, http_receiver,
