@@ -19,6 +19,11 @@ import pandas as pd
 from resmo_pipeline.catalog.common import dig
 from resmo_pipeline.catalog.model import Column, Extractor, Record, ResourceType
 
+# Encoders made once: json.dumps builds a new encoder on every call that passes options.
+_RAW_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_COLUMN_JSON = json.JSONEncoder(ensure_ascii=False, default=str).encode
+_VARCHAR_JSON = json.JSONEncoder(ensure_ascii=False).encode
+
 #: pandas dtype per DuckDB column type (nullable, so NULLs survive the trip into DuckDB).
 PANDAS_DTYPES = {
     "VARCHAR": "object",
@@ -95,14 +100,14 @@ def _to_varchar(value: Any) -> str | None:
     if value is None or value.__class__ is str:
         return value
     if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False)
+        return _VARCHAR_JSON(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
 
 
 def _to_json(value: Any) -> str | None:
-    return None if value is None else json.dumps(value, ensure_ascii=False, default=str)
+    return None if value is None else _COLUMN_JSON(value)
 
 
 CONVERTERS = {
@@ -126,18 +131,24 @@ def _walk(item: Any, steps: tuple[str, ...]) -> Any:
     return current
 
 
-def _getter(column: Column) -> Extractor:
-    """A function reading the column's raw value from (item, context), resolved once per column."""
+def _column_values(column: Column, records: Sequence[Record]) -> list[Any]:
+    """The column's converted value for every record, read the column's way (resolved once per column)."""
     if column.context:
         name = column.name
-        return lambda _item, context: context.get(name)
-    if callable(column.path):
-        return column.path
-    steps = tuple((column.path or column.name).split("."))
-    if len(steps) == 1:
-        (key,) = steps
-        return lambda item, _context: item.get(key)
-    return lambda item, _context: _walk(item, steps)
+        values = [context.get(name) for _, context in records]
+    elif callable(column.path):
+        extract: Extractor = column.path
+        values = [extract(item, context) for item, context in records]
+    else:
+        steps = tuple((column.path or column.name).split("."))
+        if len(steps) == 1:
+            (key,) = steps
+            values = [item.get(key) for item, _ in records]
+        else:
+            values = [_walk(item, steps) for item, _ in records]
+    if column.type == "VARCHAR":  # mostly strings already: convert only the rest
+        return [v if v is None or v.__class__ is str else _to_varchar(v) for v in values]
+    return list(map(CONVERTERS[column.type], values))
 
 
 def resource_id(key_values: Sequence[Any]) -> str:
@@ -150,32 +161,30 @@ def build_frame(
 ) -> tuple[pd.DataFrame, int]:
     """The table rows for these records, exactly `resource_type.column_names` in order, one per distinct
     `resource_id` (the first record wins), and how many duplicate records were dropped."""
-    columns = resource_type.columns
-    readers = [(_getter(c), CONVERTERS[c.type]) for c in columns]
-    lists: list[list[Any]] = [[] for _ in columns]
-    key_order = [next(i for i, c in enumerate(columns) if c.name == k) for k in resource_type.key]
-    ids: list[str] = []
-    raws: list[str] = []
-    seen: set[str] = set()
-    duplicates = 0
-    for item, context in records:
-        converted = [convert(get(item, context)) for get, convert in readers]
-        rid = resource_id([converted[i] for i in key_order])
-        if rid in seen:
-            duplicates += 1
-            continue
-        seen.add(rid)
-        ids.append(rid)
-        for target, value in zip(lists, converted, strict=True):
-            target.append(value)
-        raws.append(json.dumps(item, ensure_ascii=False, separators=(",", ":")))
-    count = len(ids)
+    records = records if isinstance(records, list) else list(records)
+    by_name = {c.name: c for c in resource_type.columns}
+    # Key columns first: duplicates are dropped before the other columns are read.
+    keys = {name: _column_values(by_name[name], records) for name in resource_type.key}
+    if len(keys) == 1:
+        (only,) = keys.values()
+        all_ids = ["" if v is None else str(v) for v in only]
+    else:
+        all_ids = [resource_id(values) for values in zip(*keys.values(), strict=True)]
+    first: dict[str, int] = {}
+    for index, rid in enumerate(all_ids):
+        first.setdefault(rid, index)
+    duplicates = len(all_ids) - len(first)
+    if duplicates:
+        kept = list(first.values())
+        records = [records[i] for i in kept]
+        keys = {name: [values[i] for i in kept] for name, values in keys.items()}
+    count = len(records)
     values: dict[str, list[Any]] = {
         "organization": [organization] * count,
-        "resource_id": ids,
-        **{c.name: target for c, target in zip(columns, lists, strict=True)},
+        "resource_id": list(first),
+        **{c.name: keys[c.name] if c.name in keys else _column_values(c, records) for c in resource_type.columns},
         "fetched_at": [fetched_at] * count,
-        "raw": raws,
+        "raw": [_RAW_JSON(item) for item, _ in records],
     }
     types = resource_type.column_types
     frame = pd.DataFrame({name: pd.Series(values[name], dtype=PANDAS_DTYPES[types[name]])
@@ -208,10 +217,15 @@ def parent_rows_from_frame(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Parent rows from a table's rows (as collected, or as loaded from the warehouse): every column by
     name with plain Python values (NULL → None) and `raw` decoded back into a dict."""
     names = list(frame.columns)
-    columns = [[_plain(value) for value in frame[name].tolist()] for name in names]
-    rows = [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)] if names else []
-    for row in rows:
-        raw = row.get("raw")
-        if isinstance(raw, str):
-            row["raw"] = json.loads(raw)
-    return rows
+    columns = [_plain_values(frame[name]) for name in names]
+    if "raw" in names:
+        raw = names.index("raw")
+        columns[raw] = [json.loads(v) if isinstance(v, str) else v for v in columns[raw]]
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)] if names else []
+
+
+def _plain_values(column: pd.Series) -> list[Any]:
+    values = column.tolist()
+    if column.dtype == object:  # text: strings and None already, anything else takes the general path
+        return [v if v is None or v.__class__ is str else _plain(v) for v in values]
+    return [_plain(v) for v in values]
