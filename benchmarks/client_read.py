@@ -120,7 +120,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--base-url", help="use a simulator that is already running")
     parser.add_argument("--pat", help="PAT for --base-url")
     parser.add_argument("--in-process", action="store_true", help="run the simulator in this process")
+    parser.add_argument("--switch-interval-ms", type=float,
+                        help="sys.setswitchinterval for this process (Python's default is 5 ms)")
     args = parser.parse_args(argv)
+    if args.switch_interval_ms:
+        sys.setswitchinterval(args.switch_interval_ms / 1000)
     load_avg = os.getloadavg()[0]
 
     if args.base_url:
@@ -142,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         "latency_ms": args.latency_ms,
         "concurrency": args.concurrency,
         "simulator": "base-url" if args.base_url else "in-process" if args.in_process else "child-process",
+        "switch_interval_ms": round(sys.getswitchinterval() * 1000, 3),
         "requests": stats["requests"],
         "retries": stats["retries"],
         "wall_s": round(result["wall_s"], 3),

@@ -320,6 +320,7 @@ class AzureDevOpsClient:
                     logger.debug("%s %s -> %s in %.0f ms", method, redact_url(url), failure, elapsed * 1000)
                 return None, b"", failure
             except TlsVerificationError as exc:
+                self.stats.record_request(name, 0, time.monotonic() - sent, failed=True)
                 raise AzureDevOpsError(f"the server's certificate is not trusted: {exc}", url=url,
                                        method=method) from None
         elapsed = time.monotonic() - sent

@@ -56,8 +56,7 @@ class TlsVerificationError(Exception):
 
 def _is_verification_failure(error: SSLError) -> bool:
     cause = error.args[0] if error.args else None
-    return isinstance(cause, ssl.SSLCertVerificationError | ssl.CertificateError) or \
-        "CERTIFICATE_VERIFY_FAILED" in str(error)
+    return isinstance(cause, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(error)
 
 
 def _ca_options() -> dict[str, Any]:
