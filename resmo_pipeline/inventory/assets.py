@@ -184,14 +184,17 @@ def _collect_partition(
     figures = attempt.finish("collected", result)
     for warning in result.warnings:
         context.log.warning(f"{name}: {warning}")
+    partial = f", re-read {result.partial} resource(s) the audit log named" if result.partial else ""
     context.log.info(
-        f"{name}: {rows} rows, {figures['requests']} requests, {result.duration_s:.1f} s reading ({organization})"
+        f"{name}: {rows} rows, {figures['requests']} requests, {result.duration_s:.1f} s reading "
+        f"({organization}{partial})"
     )
     return dg.Output(
         result.rows,
         metadata={
             "status": "collected",
             "dagster/row_count": rows,
+            "partial_refresh": result.partial,
             **figures,
             "column_types": result.column_types,
             "write_mode": resource_type.write_mode,

@@ -49,6 +49,8 @@ class CollectionResult:
     retries: int = 0
     throttled_s: float = 0.0
     duration_s: float = 0.0
+    #: A partial refresh: how many resources named by the audit log were re-read (0: the whole type was read).
+    partial: int = 0
 
     def parent_rows(self) -> list[dict[str, Any]]:
         """These rows as parent rows for the types that fan out over this one."""

@@ -116,7 +116,7 @@ class RunCollection:
                 only = refresh_scope.call_filter(selectors)
                 result = collect(resource_type, self.client, parents, since=since, only=only)
                 result.rows = refresh_scope.merge(resource_type, stored, result.rows, selectors)
-                result.warnings.append(f"partial refresh of {len(selectors)} resource(s) named by the audit log")
+                result.partial = len(selectors)
                 return result
         return collect(resource_type, self.client, parents, since=since)
 

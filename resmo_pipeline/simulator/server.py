@@ -519,9 +519,10 @@ class _Handler(BaseHTTPRequestHandler):
             lines.extend(f"{name}: {line}" for line in str(value).split("\n"))
         # Status line, headers and body in one write: one system call and one packet for small answers.
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "strict")
-        self.wfile.write(head if self.command == "HEAD" else head + data)
+        # Counted before the answer leaves: a client reading the stats right after its answer sees it counted.
         if outcome.counted:
             app.accounting.record(outcome.route_key, response.status, len(body), len(data))
+        self.wfile.write(head if self.command == "HEAD" else head + data)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _serve
 

@@ -150,6 +150,9 @@ def test_the_targeted_run_re_reads_only_the_named_connection_and_keeps_every_oth
     # One permission read and one project's connection listing, instead of one per protected resource.
     assert runs["pipeline_permissions"] == 1
     assert runs["service_connections"] == 1
+    event = pipeline.instance.get_latest_materialization_event(asset_key("pipeline_permissions"))
+    assert event is not None and event.run_id == pipeline.targeted_run_id
+    assert event.asset_materialization.metadata["partial_refresh"].value == 1
     counts = dict(pipeline.query(
         "SELECT 'pipeline_permissions', count(*) FROM azure_devops.pipeline_permissions WHERE organization = ? "
         "UNION ALL SELECT 'service_connections', count(*) FROM azure_devops.service_connections "
