@@ -307,7 +307,8 @@ class AzureDevOpsClient:
         if body is not None:
             payload = json.dumps(body, allow_nan=False).encode()
             headers["Content-Type"] = "application/json"
-        query_string = urlencode(query)
+        # `$top`, `$skip` as the service documents them; a '%' anywhere sends urllib3 into a per-byte re-encoding.
+        query_string = urlencode(query, safe="$")
         with self._slots:
             sent = time.monotonic()
             try:
