@@ -22,9 +22,12 @@ import requests.utils
 import urllib3
 from urllib3.connectionpool import HTTPConnectionPool, connection_from_url
 from urllib3.exceptions import HTTPError, LocationValueError, SSLError
+from urllib3.util.retry import Retry
 
 from resmo_pipeline.azure_devops.errors import redact_url
 
+# The client retries; urllib3 re-raises the first failure. Made once: `retries=False` builds a Retry per request.
+_NO_RETRIES = Retry(total=False, redirect=False)
 # Anything URL-shaped in an exception text: absolute URLs and request targets with a query string.
 _URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>()]+|/[^\s'\"<>()]*\?[^\s'\"<>()]*")
 
@@ -82,7 +85,7 @@ class Transport:
         self._options: dict[str, Any] = {
             "maxsize": maxsize,
             "block": False,
-            "retries": False,
+            "retries": _NO_RETRIES,
             "timeout": urllib3.Timeout(connect=timeout_s, read=timeout_s),
         }
         self._tls = _ca_options()
@@ -129,11 +132,11 @@ class Transport:
         try:
             if isinstance(route, HTTPConnectionPool):
                 target = f"/{path}?{query}" if query else f"/{path}"
-                response = route.urlopen(method, target, body=body, headers=headers, redirect=False,
-                                         assert_same_host=False, preload_content=True)
+                response = route.urlopen(method, target, body=body, headers=headers, retries=_NO_RETRIES,
+                                         redirect=False, assert_same_host=False, preload_content=True)
             else:
-                response = route.urlopen(method, full, body=body, headers=headers, redirect=False,
-                                         preload_content=True)
+                response = route.urlopen(method, full, body=body, headers=headers, retries=_NO_RETRIES,
+                                         redirect=False, preload_content=True)
         except SSLError as exc:
             if _is_verification_failure(exc):
                 raise TlsVerificationError(redact_text(f"{type(exc).__name__}: {exc}")) from None
