@@ -16,6 +16,9 @@ client's pool) with `resmo_pipeline.inventory.collect.collect_all`, and prints o
                     client spends per request; at 16 slots x 20 ms it must stay well under 1.25 ms
   rows, types, warnings, throttled_s, bytes
   python, load_avg  the interpreter version, and the 1-minute load average at the start (how quiet the machine was)
+  floor_request_ms  mean answer time of the plainest client (http.client, no parsing) asking for the project list
+                    at the same concurrency: what the service and the machine take per request before any of the
+                    client's own work; floor_ratio = floor_request_ms / latency is the best ratio this rig allows
 
 By default the simulator runs in a child process (`resmo-pipeline simulator`), like a real service would be
 remote, so the server's work does not compete with the client for this process's interpreter; `--in-process`
@@ -29,14 +32,17 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import http.client
 import json
 import os
 import platform
+import queue
 import re
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,6 +95,32 @@ def in_process_simulator(preset: str, organization: str, latency_ms: float) -> I
         yield Target(sim.base_url, sim.organization, sim.pat)
 
 
+def floor_request_ms(target: Target, concurrency: int, rounds: int = 25) -> float:
+    """Mean answer time (ms) of plain http.client GETs of the project list, `concurrency` at a time."""
+    host, _, port = target.base_url.removeprefix("http://").partition(":")
+    path = f"/dev.azure.com/{target.organization}/_apis/projects?api-version=7.1"
+    headers = {"Authorization": PatCredential(target.pat).authorization(), "Accept": "application/json"}
+    connections: queue.LifoQueue[http.client.HTTPConnection] = queue.LifoQueue()
+    for _ in range(concurrency):
+        connections.put(http.client.HTTPConnection(host, int(port or 80), timeout=30))
+
+    def answer_s(_: int) -> float:
+        connection = connections.get()
+        try:
+            started = time.monotonic()
+            connection.request("GET", path, headers=headers)
+            connection.getresponse().read()
+            return time.monotonic() - started
+        finally:
+            connections.put(connection)
+
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        times = list(pool.map(answer_s, range(rounds * concurrency)))
+    while not connections.empty():
+        connections.get().close()
+    return 1000 * sum(times) / len(times)
+
+
 def read_organization(target: Target, concurrency: int, parallel_types: int) -> dict:
     """Read every enabled resource type; the client's figures and the wall time."""
     client = AzureDevOpsClient(target.organization, PatCredential(target.pat), base_url=target.base_url,
@@ -136,11 +168,12 @@ def main(argv: list[str] | None = None) -> int:
     else:
         source = child_simulator(args.preset, args.organization, args.latency_ms)
     with source as target:
+        floor_ms = floor_request_ms(target, args.concurrency)
         result = read_organization(target, args.concurrency, args.parallel_types)
     stats = result["stats"]
     ideal_s = stats["requests"] * args.latency_ms / 1000 / args.concurrency
     print(json.dumps({
-        "preset": args.preset,
+        "preset": None if args.base_url else args.preset,
         "python": platform.python_version(),
         "load_avg": round(load_avg, 2),
         "latency_ms": args.latency_ms,
@@ -158,6 +191,8 @@ def main(argv: list[str] | None = None) -> int:
         "throttled_s": stats["throttled_s"],
         "bytes": stats["bytes"],
         "client_cpu_ms_per_request": round(1000 * result["cpu_s"] / max(1, stats["requests"]), 3),
+        "floor_request_ms": round(floor_ms, 1),
+        "floor_ratio": round(floor_ms / args.latency_ms, 3) if args.latency_ms else None,
         "mean_request_ms": round(1000 * stats["request_s"] / max(1, stats["requests"]), 1),
         "pool_busy": round(stats["request_s"] / (args.concurrency * result["wall_s"]), 3),
         "slowest_endpoints": {
