@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import http.client
 import json
 import os
@@ -154,9 +155,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--in-process", action="store_true", help="run the simulator in this process")
     parser.add_argument("--switch-interval-ms", type=float,
                         help="sys.setswitchinterval for this process (Python's default is 5 ms)")
+    parser.add_argument("--gc-threshold", type=int,
+                        help="allocations between young garbage collections for this process (Python's default: 700)")
     args = parser.parse_args(argv)
     if args.switch_interval_ms:
         sys.setswitchinterval(args.switch_interval_ms / 1000)
+    if args.gc_threshold:
+        gc.set_threshold(args.gc_threshold, *gc.get_threshold()[1:])
     load_avg = os.getloadavg()[0]
 
     if args.base_url:
@@ -180,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         "concurrency": args.concurrency,
         "simulator": "base-url" if args.base_url else "in-process" if args.in_process else "child-process",
         "switch_interval_ms": round(sys.getswitchinterval() * 1000, 3),
+        "gc_threshold": gc.get_threshold()[0],
         "requests": stats["requests"],
         "retries": stats["retries"],
         "wall_s": round(result["wall_s"], 3),
