@@ -328,6 +328,7 @@ class AzureDevOpsClient:
         status = response.status
         content = response.content
         self.stats.record_request(name, len(content), elapsed, failed=status == 429 or status >= 500)
+        # Redacting the URL costs more than the rest of the bookkeeping: only when someone reads debug logs.
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("%s %s -> %d in %.0f ms", method, redact_url(response.url), status, elapsed * 1000)
         self._observe_rate_limits(name, response)
