@@ -16,8 +16,8 @@ client's pool) with `resmo_pipeline.inventory.collect.collect_all`, and prints o
                     client spends per request; at 16 slots x 20 ms it must stay well under 1.25 ms
   rows, types, warnings, throttled_s, bytes
   python, load_avg  the interpreter version, and the 1-minute load average at the start (how quiet the machine was)
-  floor_request_ms  mean answer time of the plainest client (http.client, no parsing) asking for the project list
-                    at the same concurrency: what the service and the machine take per request before any of the
+  floor_request_ms  mean answer time of the plainest client (http.client, no parsing) asking for one project at
+                    the same concurrency: what the service and the machine take per request before any of the
                     client's own work; floor_ratio = floor_request_ms / latency is the best ratio this rig allows
 
 By default the simulator runs in a child process (`resmo-pipeline simulator`), like a real service would be
@@ -97,9 +97,9 @@ def in_process_simulator(preset: str, organization: str, latency_ms: float) -> I
 
 
 def floor_request_ms(target: Target, concurrency: int, rounds: int = 25) -> float:
-    """Mean answer time (ms) of plain http.client GETs of the project list, `concurrency` at a time."""
+    """Mean answer time (ms) of plain http.client GETs of one project, `concurrency` at a time."""
     host, _, port = target.base_url.removeprefix("http://").partition(":")
-    path = f"/dev.azure.com/{target.organization}/_apis/projects?api-version=7.1"
+    path = f"/dev.azure.com/{target.organization}/_apis/projects?api-version=7.1&$top=1"
     headers = {"Authorization": PatCredential(target.pat).authorization(), "Accept": "application/json"}
     connections: queue.LifoQueue[http.client.HTTPConnection] = queue.LifoQueue()
     for _ in range(concurrency):
