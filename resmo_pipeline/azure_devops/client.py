@@ -14,8 +14,10 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 from urllib.parse import urlencode
@@ -52,6 +54,57 @@ _STATUS_ERRORS: dict[int, type[AzureDevOpsError]] = {
     401: AuthenticationError,
     404: NotFoundError,
 }
+
+
+class _Slots:
+    """At most `size` requests in flight; a freed slot goes to the next page of a listing under way first.
+
+    A listing's pages can only be read one after another, so in a plain first-come queue a long listing (users,
+    entitlements: hundreds of pages) waited behind every fan-out request queued before each of its pages and
+    became the end of the whole read. Urgent waiters (continuation pages) are served before the others, each
+    kind in arrival order; a slot is handed straight to the waiter it wakes.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._lock = threading.Lock()
+        self._free = size
+        self._waiting: tuple[deque[threading.Lock], deque[threading.Lock]] = (deque(), deque())  # urgent, normal
+
+    @contextmanager
+    def held(self, urgent: bool) -> Iterator[None]:
+        """Hold one slot for the duration of the block."""
+        self._acquire(urgent)
+        try:
+            yield
+        finally:
+            self._release()
+
+    def _acquire(self, urgent: bool) -> None:
+        with self._lock:
+            if self._free:
+                self._free -= 1
+                return
+            waiter = threading.Lock()
+            waiter.acquire()
+            queue = self._waiting[0 if urgent else 1]
+            queue.append(waiter)
+        try:
+            waiter.acquire()  # until _release hands this waiter a slot
+        except BaseException:
+            with self._lock:
+                if waiter in queue:
+                    queue.remove(waiter)
+                    raise
+            self._release()  # interrupted just after being handed a slot: pass it on
+            raise
+
+    def _release(self) -> None:
+        with self._lock:
+            for queue in self._waiting:
+                if queue:
+                    queue.popleft().release()
+                    return
+            self._free += 1
 
 
 class _Pacer:
@@ -167,7 +220,7 @@ class AzureDevOpsClient:
         self.low_remaining_fraction = low_remaining_fraction
         self.max_slowdown_s = max_slowdown_s
         self.stats = ClientStats()
-        self._slots = threading.BoundedSemaphore(concurrency)
+        self._slots = _Slots(concurrency)
         self._pacer = _Pacer()
         self._transport = Transport(maxsize=concurrency, timeout_s=timeout_s)
         self._headers = {
@@ -229,8 +282,12 @@ class AzureDevOpsClient:
         url = self.url(endpoint, path_params)
         method = "GET" if body is None else "POST"
 
+        pages = 0
+
         def fetch(query: dict[str, str]) -> Page:
-            return self._send(method, endpoint, url, query, body)
+            nonlocal pages
+            pages += 1
+            return self._send(method, endpoint, url, query, body, urgent=pages > 1)
 
         def report(reported: int, read: int, page_url: str) -> None:
             mismatch = TotalsMismatch(endpoint.path, reported, read, redact_url(page_url))
@@ -260,9 +317,13 @@ class AzureDevOpsClient:
             return [future.result() for future in futures]
 
     def _send(
-        self, method: str, endpoint: Endpoint, url: str, query: dict[str, str], body: Any = None
+        self, method: str, endpoint: Endpoint, url: str, query: dict[str, str], body: Any = None,
+        urgent: bool = False,
     ) -> Page:
-        """One logical request: retried until it succeeds, fails for good, or the retry budget is spent."""
+        """One logical request: retried until it succeeds, fails for good, or the retry budget is spent.
+
+        `urgent` (a listing's next page) goes before other waiting requests when all slots are busy.
+        """
         name = endpoint.path
         started = time.monotonic()
         attempts = 0
@@ -270,7 +331,7 @@ class AzureDevOpsClient:
         while True:
             self._pacer.wait()
             attempts += 1
-            response, content, failure = self._exchange(method, name, url, query, body)
+            response, content, failure = self._exchange(method, name, url, query, body, urgent)
             retry_after: float | None = None
             if response is not None:
                 status = response.status
@@ -299,7 +360,7 @@ class AzureDevOpsClient:
                 time.sleep(pause)
 
     def _exchange(
-        self, method: str, name: str, url: str, query: dict[str, str], body: Any
+        self, method: str, name: str, url: str, query: dict[str, str], body: Any, urgent: bool
     ) -> tuple[Answer | None, bytes, AzureDevOpsError | None]:
         """One HTTP exchange within the concurrency bound, counted and logged; no answer = a failure."""
         headers = {**self._headers, "Authorization": self.credential.authorization()}
@@ -309,7 +370,7 @@ class AzureDevOpsClient:
             headers["Content-Type"] = "application/json"
         # `$top`, `$skip` as the service documents them; a '%' anywhere sends urllib3 into a per-byte re-encoding.
         query_string = urlencode(query, safe="$")
-        with self._slots:
+        with self._slots.held(urgent):
             sent = time.monotonic()
             try:
                 response = self._transport.send(method, url, query_string, headers, payload)

@@ -355,6 +355,38 @@ def test_rate_limit_headers_slow_the_client_down(server: ScriptedServer) -> None
 # --- concurrency ------------------------------------------------------------------------------------------------
 
 
+def test_a_listing_under_way_goes_before_requests_waiting_for_a_slot(server: ScriptedServer) -> None:
+    pages = {None: ("t1", 0.3), "t1": ("t2", 0.05), "t2": ("", 0.05)}
+
+    def listing(seen: Seen) -> Reply:
+        token, pause = pages[seen.query.get("continuationToken")]
+        return Reply({"count": 1, "value": [{"page": token}]}, headers=[("x-ms-continuationtoken", token)],
+                      sleep_s=pause)
+
+    server.on(PREFIX + "_apis/graph/users", listing)
+    server.on(PREFIX + "_apis/single", Reply({"id": 1}))
+    single = endpoint("_apis/single", items_key=None)
+    with make_client(server, concurrency=1) as client:
+        reader = threading.Thread(target=client.list, args=(endpoint("_apis/graph/users", Paging.HEADER_TOKEN),))
+        reader.start()
+        while not server.seen:  # the first page holds the only slot for 0.3 s
+            time.sleep(0.005)
+        others = [threading.Thread(target=client.get, args=(single,)) for _ in range(4)]
+        for thread in others:
+            thread.start()
+        reader.join()
+        for thread in others:
+            thread.join()
+    order = [(s.path.rsplit("/", 1)[-1], s.query.get("continuationToken")) for s in server.seen]
+    assert sorted(order, key=str) == sorted([("users", None), ("users", "t1"), ("users", "t2")]
+                                            + [("single", None)] * 4, key=str)
+    # The four single requests queued while the first page was out. First come, first served would send them
+    # all before page 2 (at index 5); the listing's next page waits for one slot at most (the slot freed by
+    # page 1 goes to a single request before the listing asks again).
+    assert order.index(("users", "t1")) <= 2 and order.index(("users", "t2")) <= 4
+    assert server.max_in_flight == 1
+
+
 def test_map_keeps_order_and_bounds_requests_in_flight(server: ScriptedServer) -> None:
     server.on(PREFIX + "_apis/slow", lambda seen: Reply({"id": 1}, sleep_s=0.03))
     ep = endpoint("_apis/slow", items_key=None)
