@@ -7,6 +7,8 @@ import base64
 import gzip
 import json
 import logging
+import select
+import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -56,7 +58,8 @@ class ProxySeen:
 
 @dataclass
 class ForwardProxy:
-    """A plain HTTP forward proxy stand-in: records what it is asked and answers for the target itself."""
+    """A forward proxy stand-in: records what it is asked; answers plain HTTP requests for the target itself and
+    tunnels CONNECT requests (to 127.0.0.1 only) like a real proxy."""
 
     url: str
     seen: list[ProxySeen] = field(default_factory=list)
@@ -80,6 +83,30 @@ def forward_proxy() -> Iterator[ForwardProxy]:
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)
+
+        def do_CONNECT(self) -> None:
+            proxy.seen.append(ProxySeen(self.path, {k.lower(): v for k, v in self.headers.items()}))
+            host, _, port = self.path.rpartition(":")
+            if host != "127.0.0.1":
+                self.send_error(403)
+                return
+            with socket.create_connection((host, int(port)), timeout=5) as upstream:
+                self.send_response(200, "Connection established")
+                self.end_headers()
+                self._pipe(self.connection, upstream)
+            self.close_connection = True
+
+        @staticmethod
+        def _pipe(client: socket.socket, upstream: socket.socket) -> None:
+            while True:
+                ready, _, _ = select.select([client, upstream], [], [], 5)
+                if not ready:
+                    return
+                for source in ready:
+                    data = source.recv(65536)
+                    if not data:
+                        return
+                    (upstream if source is client else client).sendall(data)
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
@@ -185,3 +212,21 @@ def test_an_untrusted_certificate_fails_at_once_and_a_ca_bundle_from_the_environ
     # Trusted now: the Entra stand-in answers (it has no Azure DevOps routes, hence 404).
     with make_client(https_base) as client, pytest.raises(NotFoundError):
         client.get(PROJECTS)
+
+
+def test_https_goes_through_a_proxy_tunnel_with_the_ca_bundle_from_the_environment(
+    tls_simulator: Simulator, forward_proxy: ForwardProxy, no_proxy_environment: pytest.MonkeyPatch
+) -> None:
+    https_base = tls_simulator.entra.authority.rsplit("/", 1)[0]
+    host, port = forward_proxy.url.removeprefix("http://").split(":")
+    no_proxy_environment.setenv("HTTPS_PROXY", f"http://reader:{PROXY_PASSWORD}@{host}:{port}")
+    no_proxy_environment.setenv("REQUESTS_CA_BUNDLE", str(tls_simulator.entra.ca_file))
+    forward_proxy.seen.clear()
+    with make_client(https_base) as client, pytest.raises(NotFoundError):
+        client.get(PROJECTS)
+    (seen,) = forward_proxy.seen
+    assert seen.target == https_base.removeprefix("https://")
+    assert seen.headers["proxy-authorization"] == "Basic " + base64.b64encode(
+        f"reader:{PROXY_PASSWORD}".encode()).decode()
+    # The PAT travels inside the tunnel only.
+    assert "authorization" not in seen.headers
