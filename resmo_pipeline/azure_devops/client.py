@@ -9,6 +9,7 @@ total retry time after which a typed error says what failed and for how long. Pa
 
 from __future__ import annotations
 
+import codecs
 import json
 import logging
 import random
@@ -22,6 +23,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
+import orjson
 import urllib3
 
 from resmo_pipeline import __version__
@@ -153,10 +155,20 @@ def _float_header(response: Answer, name: str) -> float | None:
 
 
 def _parse_json(content: bytes) -> Any:
-    """JSON from a body that may start with a UTF-8 BOM (some Azure DevOps services send one)."""
+    """JSON from a body that may start with a UTF-8 BOM (some Azure DevOps services send one).
+
+    Parsed by orjson, which reads integers beyond 64 bits as floats (the service sends none: ids are 32-bit
+    numbers or GUIDs).
+    """
     if not content or content.isspace():
         return None
-    return json.loads(content.decode("utf-8-sig"))
+    if content.startswith(codecs.BOM_UTF8):
+        content = content[len(codecs.BOM_UTF8):]
+    try:
+        return orjson.loads(content)
+    except orjson.JSONDecodeError:
+        # What orjson refuses but the standard parser takes (NaN, Infinity); else the standard error.
+        return json.loads(content.decode("utf-8"))
 
 
 def _service_error(content: bytes, response: Answer) -> tuple[str, str | None]:

@@ -172,7 +172,7 @@ def test_a_read_timeout_takes_the_typed_retry_path_without_leaking_secrets(
         client.list(PROJECTS, params={"sig": "query-S3CRET"})
     error = caught.value
     assert type(error) is RetryBudgetExceededError and error.status is None
-    assert "ReadTimeoutError" in str(error) and error.attempts == len(server.seen) >= 2
+    assert "TimeoutError: timed out" in str(error) and error.attempts == len(server.seen) >= 2
     assert client.stats.errors == error.attempts
     texts = failure_texts(error, caplog)
     assert "query-S3CRET" not in texts and PAT not in texts
@@ -230,3 +230,38 @@ def test_https_goes_through_a_proxy_tunnel_with_the_ca_bundle_from_the_environme
         f"reader:{PROXY_PASSWORD}".encode()).decode()
     # The PAT travels inside the tunnel only.
     assert "authorization" not in seen.headers
+
+
+def test_a_kept_alive_connection_the_server_closed_is_not_reused() -> None:
+    """The server answers each connection once and then closes it without saying so (as idle timeouts do)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    connections: list[int] = []
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            with conn:
+                connections.append(1)
+                request = b""
+                while b"\r\n\r\n" not in request:
+                    request += conn.recv(65536)
+                body = json.dumps({"count": 1, "value": [{"id": "p"}]}).encode()
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                             + str(len(body)).encode() + b"\r\n\r\n" + body)
+                conn.shutdown(socket.SHUT_RDWR)
+
+    threading.Thread(target=serve, daemon=True).start()
+    base_url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    try:
+        with make_client(base_url, concurrency=1) as client:
+            first = client.list(PROJECTS)
+            second = client.list(PROJECTS)
+            stats = client.stats.as_dict()
+    finally:
+        listener.close()
+    assert first == second == [{"id": "p"}]
+    assert len(connections) == 2
+    assert stats["requests"] == 2 and stats["errors"] == 0 and stats["retries"] == 0
