@@ -14,13 +14,25 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 import pandas as pd
 
 from resmo_pipeline.catalog.common import dig
 from resmo_pipeline.catalog.model import Column, Extractor, Record, ResourceType
 
 # Encoders made once: json.dumps builds a new encoder on every call that passes options.
-_RAW_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_STANDARD_RAW_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _raw_json(item: Any) -> str:
+    """The item as compact JSON text (orjson: several times faster; the standard encoder for what it refuses,
+    such as integers beyond 64 bits)."""
+    try:
+        return orjson.dumps(item).decode()
+    except orjson.JSONEncodeError:
+        return _STANDARD_RAW_JSON(item)
+
+
 _COLUMN_JSON = json.JSONEncoder(ensure_ascii=False, default=str).encode
 _VARCHAR_JSON = json.JSONEncoder(ensure_ascii=False).encode
 
@@ -184,7 +196,7 @@ def build_frame(
         "resource_id": list(first),
         **{c.name: keys[c.name] if c.name in keys else _column_values(c, records) for c in resource_type.columns},
         "fetched_at": [fetched_at] * count,
-        "raw": [_RAW_JSON(item) for item, _ in records],
+        "raw": [_raw_json(item) for item, _ in records],
     }
     types = resource_type.column_types
     frame = pd.DataFrame({name: pd.Series(values[name], dtype=PANDAS_DTYPES[types[name]])
@@ -213,6 +225,13 @@ def _plain(value: Any) -> Any:
 _PLAIN_TYPES = frozenset({str, int, bool, dict, list})
 
 
+def _raw_value(text: str) -> Any:
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:  # NaN or Infinity, which only the standard parser takes
+        return json.loads(text)
+
+
 def parent_rows_from_frame(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Parent rows from a table's rows (as collected, or as loaded from the warehouse): every column by
     name with plain Python values (NULL → None) and `raw` decoded back into a dict."""
@@ -220,7 +239,7 @@ def parent_rows_from_frame(frame: pd.DataFrame) -> list[dict[str, Any]]:
     columns = [_plain_values(frame[name]) for name in names]
     if "raw" in names:
         raw = names.index("raw")
-        columns[raw] = [json.loads(v) if isinstance(v, str) else v for v in columns[raw]]
+        columns[raw] = [_raw_value(v) if isinstance(v, str) else v for v in columns[raw]]
     return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)] if names else []
 
 
