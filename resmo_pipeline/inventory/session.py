@@ -12,6 +12,7 @@ A type the run scopes (see ``inventory.scope``) re-reads only the named resource
 rows, so what it hands on (to the IO manager and to child types) is still the whole table.
 """
 
+import contextlib
 import threading
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping
@@ -25,7 +26,7 @@ from resmo_pipeline.azure_devops import AzureDevOpsClient, PermissionDeniedError
 from resmo_pipeline.catalog import RESOURCE_TYPES
 from resmo_pipeline.catalog.model import ResourceType
 from resmo_pipeline.inventory import scope as refresh_scope
-from resmo_pipeline.inventory.collect import CollectionResult, collect
+from resmo_pipeline.inventory.collect import CollectionResult, bulk_reading, collect
 from resmo_pipeline.inventory.rows import parent_rows_from_frame
 
 ParentRows = dict[str, list[dict[str, Any]]]
@@ -67,6 +68,8 @@ class RunCollection:
             parent for name in self.types for parent in RESOURCE_TYPES[name].parents if parent in self.types
         )
         self._readers_lock = threading.Lock()
+        self._settings = contextlib.ExitStack()  # closed in close(), when the run ends
+        self._settings.enter_context(bulk_reading())
         self._pool = ThreadPoolExecutor(max_workers=max(1, parallel_types), thread_name_prefix="resmo-collect")
         self._parent_rows: dict[str, Future[list[dict[str, Any]] | None]] = {}
         self._refused: dict[str, str] = {}  # type -> the PAT scope the service said it needs
@@ -161,3 +164,4 @@ class RunCollection:
         self._pool.shutdown(wait=True, cancel_futures=True)
         self._results.clear()
         self._parent_rows.clear()
+        self._settings.close()

@@ -7,6 +7,7 @@ incremental audit log, and what a token lacking a scope does.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import json
 from collections.abc import Iterator
@@ -17,7 +18,13 @@ import pytest
 
 from resmo_pipeline.azure_devops import AzureDevOpsClient, PatCredential, PermissionDeniedError
 from resmo_pipeline.catalog import RESOURCE_TYPES
-from resmo_pipeline.inventory.collect import CollectionResult, collect, collect_all
+from resmo_pipeline.inventory.collect import (
+    BULK_READ_GC_THRESHOLD,
+    CollectionResult,
+    bulk_reading,
+    collect,
+    collect_all,
+)
 from resmo_pipeline.inventory.rows import parse_timestamp
 from resmo_pipeline.simulator import Simulator
 
@@ -229,3 +236,13 @@ def test_an_organization_scoped_token_still_reads_the_organization(simulator: Si
     row = result.rows.iloc[0]
     assert row["id"] == simulator.state.org_id and pd.isna(row["owner"])
     assert any("accounts API" in warning for warning in result.warnings)
+
+
+def test_a_bulk_read_collects_garbage_less_often_and_restores_the_settings_when_the_last_read_ends() -> None:
+    before = gc.get_threshold()
+    with bulk_reading():
+        assert gc.get_threshold()[0] == max(BULK_READ_GC_THRESHOLD, before[0])
+        with bulk_reading():  # a second organization read at the same time
+            pass
+        assert gc.get_threshold()[0] == max(BULK_READ_GC_THRESHOLD, before[0])
+    assert gc.get_threshold() == before
