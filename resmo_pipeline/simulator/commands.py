@@ -23,7 +23,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--seed", type=int, default=7, help="seed of the data generator and the faults")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=0, help="port to listen on (0: any free port)")
-    parser.add_argument("--latency-ms", type=float, default=0.0, help="delay added to every API request")
+    parser.add_argument("--latency-ms", type=float, default=0.0,
+                        help="answer time of every API request (the simulator's own work included)")
     parser.add_argument("--fault-rate", type=float, default=0.0,
                         help="probability per request of an injected fault (500, 503, drop, slow, expired token)")
     parser.add_argument("--rate-limit", choices=("on", "off"), default="off",

@@ -1,9 +1,10 @@
 """The simulated Azure DevOps service: HTTP server, request pipeline and the `run_simulator` entry point.
 
 The real URL `https://{host}/{path}` is served at `{base_url}/{host}/{path}`. Every request passes, in the
-service's order: organization lookup, latency, credentials, route match, api-version, PAT scope, rate limit,
-injected fault, then the endpoint (routes.py). Answers carry the service's ActivityId, X-TFS-Session and
-X-VSS-UserData headers. Admin endpoints live under `{base_url}/_simulator/`.
+service's order: organization lookup, credentials, route match, api-version, PAT scope, rate limit, injected
+fault, then the endpoint (routes.py). With a latency, an API answer leaves that long after its request arrived
+(the simulator's own work included, as a remote service's answer time includes its work). Answers carry the
+service's ActivityId, X-TFS-Session and X-VSS-UserData headers. Admin endpoints live under `{base_url}/_simulator/`.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
+
+import orjson
 
 from resmo_pipeline.simulator import protocol
 from resmo_pipeline.simulator.accounting import Accounting
@@ -94,6 +97,8 @@ class Outcome:
     route_key: str
     identity: dict[str, Any] = field(default_factory=dict)
     counted: bool = True  # False for the admin API and the managed identity endpoint: not service traffic
+    # The simulated latency: the answer leaves no sooner than this long after the request arrived.
+    answer_after_s: float = 0.0
 
 
 class SimulatorApp:
@@ -159,9 +164,9 @@ class SimulatorApp:
             if not rest or rest[0].lower() != str(self.state.organization).lower():
                 return Outcome(protocol.organization_not_found(rest[0] if rest else ""), "unknown organization")
             organization, rest = rest[0], rest[1:]
-        if self.latency_s:
-            time.sleep(self.latency_s)
-        return self._api(method, first, organization, "/".join(rest), query, headers, body)
+        outcome = self._api(method, first, organization, "/".join(rest), query, headers, body)
+        outcome.answer_after_s = self.latency_s
+        return outcome
 
     def _api(
         self, method: str, host: str, organization: str | None, path: str, query: dict[str, str],
@@ -370,10 +375,12 @@ def _encode(response: SimResponse) -> bytes:
         return bytes(response.body)
     if response.body is None and response.status in (204, 304):
         return b""
-    return json.dumps(
-        response.body, ensure_ascii=False, separators=(",", ":"),
+    # orjson: a big page (2.5 MB of repositories) holds the interpreter for a fraction of the standard encoder's
+    # time, so the answers other threads are preparing are not held up behind it.
+    return orjson.dumps(
+        response.body, option=orjson.OPT_NON_STR_KEYS,
         default=lambda o: sorted(o) if isinstance(o, set | frozenset) else _unencodable(o),
-    ).encode("utf-8")
+    )
 
 
 def _unencodable(value: object) -> None:
@@ -443,6 +450,12 @@ def _http_date() -> str:
     return _date_cache[1]
 
 
+def _wait_until(moment: float) -> None:
+    delay = moment - time.monotonic()
+    if delay > 0:
+        time.sleep(delay)
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     # Answers go out in one write, but a dropped connection or an error page may not; without this a
@@ -496,8 +509,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_error(400, "Bad Content-Length")
             return
         body = self.rfile.read(length) if length > 0 else b""
+        arrived = time.monotonic()
         outcome = app.handle(self.command, self.path, self.headers, body)
         if outcome.response is DROPPED:
+            _wait_until(arrived + outcome.answer_after_s)
             app.accounting.record(outcome.route_key, 0, len(body), 0)  # only service routes drop
             self.close_connection = True
             with contextlib.suppress(OSError):
@@ -519,6 +534,8 @@ class _Handler(BaseHTTPRequestHandler):
             lines.extend(f"{name}: {line}" for line in str(value).split("\n"))
         # Status line, headers and body in one write: one system call and one packet for small answers.
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "strict")
+        # The latency is the service's answer time: the work done so far is part of it, not added to it.
+        _wait_until(arrived + outcome.answer_after_s)
         # Counted before the answer leaves: a client reading the stats right after its answer sees it counted.
         if outcome.counted:
             app.accounting.record(outcome.route_key, response.status, len(body), len(data))

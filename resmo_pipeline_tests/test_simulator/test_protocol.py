@@ -7,6 +7,7 @@ protocol rules independently of the generated data.
 from __future__ import annotations
 
 import base64
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -293,3 +294,14 @@ def test_concurrent_requests_with_latency_all_succeed() -> None:
             statuses = list(pool.map(one, range(64)))
         assert statuses == [200] * 64
         assert sim.stats()["routes"]["GET dev.azure.com/_apis/projects"]["requests"] == 64
+
+
+def test_an_api_answer_never_leaves_before_the_latency() -> None:
+    with run_simulator(state=minimal_state("contoso"), routes=ROUTES, latency_ms=300) as sim, requests.Session() as s:
+        s.trust_env = False
+        started = time.monotonic()
+        answer = s.get(url(sim, "dev.azure.com", "_apis/projects"), auth=("", sim.pat))
+        elapsed_s = time.monotonic() - started
+    assert answer.status_code == 200
+    # A lower bound only: a busy machine may always be slower.
+    assert elapsed_s >= 0.3
