@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import json
 import logging
+import platform
 import random
 import threading
 import time
@@ -24,7 +25,6 @@ from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import orjson
-import urllib3
 
 from resmo_pipeline import __version__
 from resmo_pipeline.azure_devops.accounting import ClientStats, TotalsMismatch
@@ -49,7 +49,7 @@ logger = logging.getLogger("resmo_pipeline.azure_devops")
 T = TypeVar("T")
 R = TypeVar("R")
 
-USER_AGENT = f"resmo-pipeline/{__version__} urllib3/{urllib3.__version__}"
+USER_AGENT = f"resmo-pipeline/{__version__} python/{platform.python_version()}"
 SIGN_IN_MARKERS = ("Azure DevOps Services | Sign In", "_signin", "login.microsoftonline.com")
 _STATUS_ERRORS: dict[int, type[AzureDevOpsError]] = {
     400: BadRequestError,
@@ -380,7 +380,7 @@ class AzureDevOpsClient:
         if body is not None:
             payload = json.dumps(body, allow_nan=False).encode()
             headers["Content-Type"] = "application/json"
-        # `$top`, `$skip` as the service documents them; a '%' anywhere sends urllib3 into a per-byte re-encoding.
+        # `$top`, `$skip` as the service documents them (a proxy's urllib3 re-encodes a query holding '%' byte by byte).
         query_string = urlencode(query, safe="$")
         with self._slots.held(urgent):
             sent = time.monotonic()
