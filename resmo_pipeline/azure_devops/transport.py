@@ -75,9 +75,8 @@ def _ca_options() -> dict[str, Any]:
     return {"cert_reqs": "CERT_REQUIRED", key: bundle}
 
 
-def _tls_context() -> ssl.SSLContext:
-    """A verifying TLS context trusting the same CA bundle urllib3 is given."""
-    options = _ca_options()
+def _tls_context(options: dict[str, Any]) -> ssl.SSLContext:
+    """A verifying TLS context trusting the CA bundle of `_ca_options` (the one urllib3 is given)."""
     if "ca_cert_dir" in options:
         return ssl.create_default_context(capath=options["ca_cert_dir"])
     return ssl.create_default_context(cafile=options["ca_certs"])
@@ -189,7 +188,7 @@ class Transport:
             "timeout": urllib3.Timeout(connect=timeout_s, read=timeout_s),
         }
         self._tls = _ca_options()
-        self._tls_context = _tls_context()
+        self._tls_context = _tls_context(self._tls)
         self._maxsize = maxsize
         self._timeout_s = timeout_s
         self._lock = threading.Lock()

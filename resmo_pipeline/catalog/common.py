@@ -131,3 +131,9 @@ def audited_kind(entry: Mapping[str, Any]) -> str | None:
     """Entry value: the kind of the audited protected resource (see `audited_resource`)."""
     found = audited_resource(entry)
     return found[0] if found else None
+
+
+def audited_resource_id(entry: Mapping[str, Any]) -> str | None:
+    """Entry value: the id of the audited protected resource, whatever its kind (see `audited_resource`)."""
+    found = audited_resource(entry)
+    return found[1] if found else None

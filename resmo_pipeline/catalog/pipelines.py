@@ -11,7 +11,7 @@ from resmo_pipeline.azure_devops import Endpoint, Paging
 from resmo_pipeline.catalog.common import (
     PER_PROJECT,
     audited_kind,
-    audited_resource,
+    audited_resource_id,
     count_of,
     dig,
     identity_name,
@@ -101,14 +101,9 @@ def _projects_of(resource: ProtectedResource, row: Mapping[str, Any]) -> list[tu
     return list(dict.fromkeys(pairs)) or [(row.get("project_id"), row.get("project_name"))]
 
 
-def _audited_resource_id(entry: Mapping[str, Any]) -> str | None:
-    found = audited_resource(entry)
-    return found[1] if found else None
-
-
 #: The row (and the request) of the protected resource an audit entry is about, in the entry's project.
 _ONE_PROTECTED_RESOURCE = {"project_id": "projectId", "resource_type": audited_kind,
-                           "resource_id_ref": _audited_resource_id}
+                           "resource_id_ref": audited_resource_id}
 
 
 def _permission_calls(resource: ProtectedResource):
