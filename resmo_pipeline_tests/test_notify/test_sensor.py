@@ -59,6 +59,17 @@ def write_config(home: Path, document: dict[str, Any] | str) -> Path:
     return path
 
 
+def changes_to(name: str, channel: dict[str, Any], **delivery: Any) -> dict[str, Any]:
+    """A configuration sending every change event to one channel (subscription "changes")."""
+    document: dict[str, Any] = {
+        "channels": {name: channel},
+        "subscriptions": [{"name": "changes", "events": ["change"], "channels": [name]}],
+    }
+    if delivery:
+        document["delivery"] = delivery
+    return document
+
+
 def sync_service_connection(home: Path, shared: bool, at: datetime, count: int = 1) -> None:
     """Write service connections (the first is "prod-azure") into the warehouse the way a sync does: rows
     replaced, history recorded."""
@@ -87,10 +98,7 @@ def test_without_a_warehouse_the_tick_says_nothing_was_synced(home: Path, instan
 def test_pending_events_are_delivered_once_and_reported_in_the_tick(
     home: Path, receiver: HttpReceiver, instance: dg.DagsterInstance
 ) -> None:
-    write_config(home, {
-        "channels": {"hook": {"type": "webhook", "url": f"{receiver.url}/hook"}},
-        "subscriptions": [{"name": "changes", "events": ["change"], "channels": ["hook"]}],
-    })
+    write_config(home, changes_to("hook", {"type": "webhook", "url": f"{receiver.url}/hook"}))
     now = datetime.now(UTC).replace(tzinfo=None)
     sync_service_connection(home, shared=False, at=now - timedelta(minutes=10))  # the baseline: not news
     assert tick(instance).skip_message == "nothing to deliver"
@@ -108,10 +116,7 @@ def test_pending_events_are_delivered_once_and_reported_in_the_tick(
 def test_a_long_digest_lists_fifty_events_and_counts_the_rest(
     home: Path, receiver: HttpReceiver, instance: dg.DagsterInstance
 ) -> None:
-    write_config(home, {
-        "channels": {"hook": {"type": "webhook", "url": f"{receiver.url}/hook"}},
-        "subscriptions": [{"name": "changes", "events": ["change"], "channels": ["hook"]}],
-    })
+    write_config(home, changes_to("hook", {"type": "webhook", "url": f"{receiver.url}/hook"}))
     now = datetime.now(UTC).replace(tzinfo=None)
     sync_service_connection(home, shared=False, at=now - timedelta(minutes=10), count=60)
     sync_service_connection(home, shared=True, at=now, count=60)
@@ -127,10 +132,7 @@ def test_a_channel_missing_its_secret_is_reported_as_failing_without_the_secret(
     home: Path, receiver: HttpReceiver, monkeypatch: pytest.MonkeyPatch, instance: dg.DagsterInstance
 ) -> None:
     monkeypatch.delenv("RESMO_TEST_SLACK_URL", raising=False)
-    write_config(home, {
-        "channels": {"chat": {"type": "slack", "url_env": "RESMO_TEST_SLACK_URL"}},
-        "subscriptions": [{"name": "changes", "events": ["change"], "channels": ["chat"]}],
-    })
+    write_config(home, changes_to("chat", {"type": "slack", "url_env": "RESMO_TEST_SLACK_URL"}))
     now = datetime.now(UTC).replace(tzinfo=None)
     sync_service_connection(home, shared=False, at=now - timedelta(minutes=10))
     sync_service_connection(home, shared=True, at=now)
@@ -138,11 +140,7 @@ def test_a_channel_missing_its_secret_is_reported_as_failing_without_the_secret(
     assert tick(instance).skip_message == "chat: 1 failed (will retry)"
 
     monkeypatch.setenv("RESMO_TEST_SLACK_URL", f"{receiver.url}/services/T000/B000/not-a-real-token")
-    write_config(home, {
-        "channels": {"chat": {"type": "slack", "url_env": "RESMO_TEST_SLACK_URL"}},
-        "subscriptions": [{"name": "changes", "events": ["change"], "channels": ["chat"]}],
-        "delivery": {"retry_after_s": 0},
-    })
+    write_config(home, changes_to("chat", {"type": "slack", "url_env": "RESMO_TEST_SLACK_URL"}, retry_after_s=0))
     assert tick(instance).skip_message == "chat: 1 delivered"
     assert "prod-azure" in receiver.bodies()[0]["text"]
 
@@ -173,10 +171,7 @@ def test_a_broken_configuration_gives_a_clear_skip_reason(
 def test_a_warehouse_held_by_a_run_delays_delivery_to_the_next_tick(
     home: Path, receiver: HttpReceiver, instance: dg.DagsterInstance, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    write_config(home, {
-        "channels": {"hook": {"type": "webhook", "url": f"{receiver.url}/hook"}},
-        "subscriptions": [{"name": "changes", "events": ["change"], "channels": ["hook"]}],
-    })
+    write_config(home, changes_to("hook", {"type": "webhook", "url": f"{receiver.url}/hook"}))
     now = datetime.now(UTC).replace(tzinfo=None)
     sync_service_connection(home, shared=False, at=now - timedelta(minutes=10))
     sync_service_connection(home, shared=True, at=now)
