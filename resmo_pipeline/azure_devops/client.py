@@ -398,6 +398,10 @@ class AzureDevOpsClient:
                 raise AzureDevOpsError(f"the server's certificate is not trusted: {exc}", url=url,
                                        method=method) from None
         elapsed = time.monotonic() - sent
+        if response.resent:
+            # The service may have seen the first try: count it, as a failed request and a retry, so costs add up.
+            self.stats.record_request(name, 0, 0.0, failed=True)
+            self.stats.record_retry(name)
         status = response.status
         content = response.content
         self.stats.record_request(name, len(content), elapsed, failed=status == 429 or status >= 500)

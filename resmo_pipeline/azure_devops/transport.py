@@ -53,6 +53,8 @@ class Answer:
     headers: urllib3.HTTPHeaderDict
     content: bytes
     url: str
+    # Requests that went out on a kept-alive connection the server had just closed and were sent again at once.
+    resent: int = 0
 
 
 class NoAnswerError(Exception):
@@ -96,6 +98,11 @@ def _decoded(data: bytes, encoding: str | None) -> bytes:
     return data
 
 
+# What a kept-alive connection closed by the server raises when used: on sending, or on reading the status line.
+_CLOSED_BEFORE_ANSWER = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def _is_dropped(connection: http.client.HTTPConnection) -> bool:
     """An idle keep-alive connection the server closed: readable (EOF) before anything was asked."""
     sock = connection.sock
@@ -120,14 +127,17 @@ class _DirectPool:
         self._idle: list[http.client.HTTPConnection] = []
         self._lock = threading.Lock()
 
-    def _connection(self) -> http.client.HTTPConnection:
-        """The most recently used idle connection the server has not closed, else a new one."""
+    def _connection(self) -> http.client.HTTPConnection | None:
+        """The most recently used idle connection the server has not closed, or None when there is none."""
         with self._lock:
             while self._idle:
                 connection = self._idle.pop()
                 if not _is_dropped(connection):
                     return connection
                 connection.close()
+        return None
+
+    def _new_connection(self) -> http.client.HTTPConnection:
         if self._tls is not None:
             return http.client.HTTPSConnection(self._host, self._port, timeout=self._timeout_s, context=self._tls)
         return http.client.HTTPConnection(self._host, self._port, timeout=self._timeout_s)
@@ -141,9 +151,28 @@ class _DirectPool:
 
     def send(
         self, method: str, target: str, body: bytes | None, headers: dict[str, str]
-    ) -> tuple[int, str, urllib3.HTTPHeaderDict, bytes]:
-        """One exchange. A failure closes the connection and is raised: the client counts and retries it."""
+    ) -> tuple[int, str, urllib3.HTTPHeaderDict, bytes, int]:
+        """One exchange and how many times it was resent. A failure closes the connection and is raised: the client
+        counts and retries it.
+
+        The one exception: a kept-alive connection the server closed between the idle check and our request
+        (its idle timeout raced us) fails before any answer; a safe request is then sent again at once on a new
+        connection, as browsers and Go's HTTP client do: no backoff is due (the service is fine) and reading twice
+        changes nothing.
+        """
         connection = self._connection()
+        if connection is not None:
+            try:
+                return (*self._exchange(connection, method, target, body, headers), 0)
+            except _CLOSED_BEFORE_ANSWER:
+                if method not in _SAFE_METHODS:
+                    raise
+        return (*self._exchange(self._new_connection(), method, target, body, headers), 1 if connection else 0)
+
+    def _exchange(
+        self, connection: http.client.HTTPConnection, method: str, target: str, body: bytes | None,
+        headers: dict[str, str],
+    ) -> tuple[int, str, urllib3.HTTPHeaderDict, bytes]:
         try:
             connection.request(method, target, body=body, headers=headers)
             response = connection.getresponse()
@@ -233,9 +262,9 @@ class Transport:
         try:
             if isinstance(route, _DirectPool):
                 target = f"/{path}?{query}" if query else f"/{path}"
-                status, reason, answer_headers, data = route.send(method, target, body, headers)
+                status, reason, answer_headers, data, resent = route.send(method, target, body, headers)
                 data = _decoded(data, answer_headers.get("Content-Encoding"))
-                return Answer(status, reason, answer_headers, data, full)
+                return Answer(status, reason, answer_headers, data, full, resent)
             response = route.urlopen(method, full, body=body, headers=headers, retries=_NO_RETRIES,
                                      redirect=False, preload_content=True)
         except ssl.SSLCertVerificationError as exc:

@@ -4,6 +4,7 @@ connection failures on the typed retry path, TLS failures not retried, and no se
 from __future__ import annotations
 
 import base64
+import contextlib
 import gzip
 import json
 import logging
@@ -232,8 +233,52 @@ def test_https_goes_through_a_proxy_tunnel_with_the_ca_bundle_from_the_environme
     assert "authorization" not in seen.headers
 
 
+def _answer(conn: socket.socket) -> None:
+    """Read one request and answer it with one project, keeping the connection open."""
+    request = b""
+    while b"\r\n\r\n" not in request:
+        request += conn.recv(65536)
+    body = json.dumps({"count": 1, "value": [{"id": "p"}]}).encode()
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                 + str(len(body)).encode() + b"\r\n\r\n" + body)
+
+
 def test_a_kept_alive_connection_the_server_closed_is_not_reused() -> None:
     """The server answers each connection once and then closes it without saying so (as idle timeouts do)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    connections: list[int] = []
+    closed = threading.Event()
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            with conn:
+                connections.append(1)
+                _answer(conn)
+                conn.shutdown(socket.SHUT_RDWR)
+            closed.set()
+
+    threading.Thread(target=serve, daemon=True).start()
+    base_url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    try:
+        with make_client(base_url, concurrency=1) as client:
+            first = client.list(PROJECTS)
+            assert closed.wait(5)
+            second = client.list(PROJECTS)
+            stats = client.stats.as_dict()
+    finally:
+        listener.close()
+    assert first == second == [{"id": "p"}]
+    assert len(connections) == 2
+    assert stats["requests"] == 2 and stats["errors"] == 0 and stats["retries"] == 0
+
+
+def test_a_request_racing_the_servers_idle_close_is_sent_again_on_a_new_connection() -> None:
+    """The server's idle timeout closes the connection just as the next request arrives on it: nothing reached the
+    service, so the request goes again at once on a new connection (no backoff) and is counted as a retry."""
     listener = socket.create_server(("127.0.0.1", 0))
     connections: list[int] = []
 
@@ -245,13 +290,14 @@ def test_a_kept_alive_connection_the_server_closed_is_not_reused() -> None:
                 return
             with conn:
                 connections.append(1)
-                request = b""
-                while b"\r\n\r\n" not in request:
-                    request += conn.recv(65536)
-                body = json.dumps({"count": 1, "value": [{"id": "p"}]}).encode()
-                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
-                             + str(len(body)).encode() + b"\r\n\r\n" + body)
-                conn.shutdown(socket.SHUT_RDWR)
+                _answer(conn)
+                if len(connections) == 1:
+                    conn.recv(65536)  # the next request arrives and is dropped unanswered
+                    conn.shutdown(socket.SHUT_RDWR)
+                    continue
+                with contextlib.suppress(OSError):
+                    while True:
+                        _answer(conn)
 
     threading.Thread(target=serve, daemon=True).start()
     base_url = f"http://127.0.0.1:{listener.getsockname()[1]}"
@@ -259,9 +305,11 @@ def test_a_kept_alive_connection_the_server_closed_is_not_reused() -> None:
         with make_client(base_url, concurrency=1) as client:
             first = client.list(PROJECTS)
             second = client.list(PROJECTS)
+            third = client.list(PROJECTS)
             stats = client.stats.as_dict()
     finally:
         listener.close()
-    assert first == second == [{"id": "p"}]
+    assert first == second == third == [{"id": "p"}]
     assert len(connections) == 2
-    assert stats["requests"] == 2 and stats["errors"] == 0 and stats["retries"] == 0
+    assert stats["requests"] == 4 and stats["retries"] == 1 and stats["errors"] == 1
+    assert stats["throttled_s"] == 0
