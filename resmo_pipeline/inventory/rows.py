@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -173,6 +174,37 @@ def build_frame(
 ) -> tuple[pd.DataFrame, int]:
     """The table rows for these records, exactly `resource_type.column_names` in order, one per distinct
     `resource_id` (the first record wins), and how many duplicate records were dropped."""
+    table = build_table(resource_type, records, organization, fetched_at)
+    return table.frame, table.duplicates
+
+
+@dataclass(frozen=True)
+class Table:
+    """A type's rows as a frame, and what turning them into parent rows needs without reading the frame back."""
+
+    frame: pd.DataFrame
+    duplicates: int
+    values: dict[str, list[Any]]  # column → converted Python values, in the frame's row order
+    items: list[Any]  # the API item behind each row (what `raw` holds as text)
+
+    def parent_rows(self) -> list[dict[str, Any]]:
+        """The same rows as `parent_rows_from_frame(self.frame)`, from the values the frame was made of (no
+        conversion back from pandas, no re-parsing of `raw`): a big parent's rows are ready in a fraction of the
+        time."""
+        names = list(self.frame.columns)
+        columns = [self.values[name] for name in names]
+        for index, name in enumerate(names):
+            if name == "raw":
+                columns[index] = self.items
+            elif self.frame.dtypes[name] == "Float64":  # a NaN is NULL in the frame
+                columns[index] = [None if isinstance(v, float) and math.isnan(v) else v for v in columns[index]]
+        return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
+def build_table(
+    resource_type: ResourceType, records: Iterable[Record], organization: str, fetched_at: datetime
+) -> Table:
+    """`build_frame`, keeping the converted values and items for `Table.parent_rows`."""
     records = records if isinstance(records, list) else list(records)
     by_name = {c.name: c for c in resource_type.columns}
     # Key columns first: duplicates are dropped before the other columns are read.
@@ -201,7 +233,7 @@ def build_frame(
     types = resource_type.column_types
     frame = pd.DataFrame({name: pd.Series(values[name], dtype=PANDAS_DTYPES[types[name]])
                           for name in resource_type.column_names})
-    return frame, duplicates
+    return Table(frame, duplicates, values, [item for item, _ in records])
 
 
 def empty_frame(resource_type: ResourceType) -> pd.DataFrame:

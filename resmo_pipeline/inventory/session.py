@@ -111,17 +111,19 @@ class RunCollection:
         """Read one type now (whole, or only its scoped resources merged into its stored rows)."""
         parents = self.parent_rows(resource_type)
         since = self.since(resource_type.name)
+        for_children = self._readers_left[resource_type.name] > 0
         selectors = self.scopes.get(resource_type.name)
         if selectors:
             # Read before this run writes the type, so these are the rows the partial re-read completes.
             stored = self._read_stored(resource_type.name)
             if not stored.empty:
                 only = refresh_scope.call_filter(selectors)
-                result = collect(resource_type, self.client, parents, since=since, only=only)
+                result = collect(resource_type, self.client, parents, since=since, only=only,
+                                 for_children=for_children)
                 result.rows = refresh_scope.merge(resource_type, stored, result.rows, selectors)
                 result.partial = len(selectors)
                 return result
-        return collect(resource_type, self.client, parents, since=since)
+        return collect(resource_type, self.client, parents, since=since, for_children=for_children)
 
     def _read(
         self, resource_type: ResourceType, rows: Future[list[dict[str, Any]] | None]

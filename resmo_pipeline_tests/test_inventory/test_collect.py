@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import itertools
 import json
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,12 +21,13 @@ from resmo_pipeline.azure_devops import AzureDevOpsClient, PatCredential, Permis
 from resmo_pipeline.catalog import RESOURCE_TYPES
 from resmo_pipeline.inventory.collect import (
     BULK_READ_GC_THRESHOLD,
+    BULK_READ_SWITCH_INTERVAL_S,
     CollectionResult,
     bulk_reading,
     collect,
     collect_all,
 )
-from resmo_pipeline.inventory.rows import parse_timestamp
+from resmo_pipeline.inventory.rows import parent_rows_from_frame, parse_timestamp
 from resmo_pipeline.simulator import Simulator
 
 
@@ -133,6 +135,28 @@ def test_effective_memberships_are_the_transitive_closure(results: dict[str, Col
         assert child in state.memberships_down[parent]
 
 
+def _typed(rows: list[dict[str, Any]]) -> list[dict[str, tuple[str, Any]]]:
+    return [{name: (type(value).__name__, value) for name, value in row.items()} for row in rows]
+
+
+def test_parent_rows_kept_from_the_read_equal_those_read_back_from_the_table(
+    client: AzureDevOpsClient, results: dict[str, CollectionResult]
+) -> None:
+    """Children fan out over parent rows made from the values the frame was built of; they must be exactly what
+    the warehouse's rows give back (the path a partial refresh or a later run takes), value types included."""
+    parent_types = sorted({parent for rt in RESOURCE_TYPES.values() for parent in rt.parents})
+    assert {"projects", "users", "groups", "repositories", "service_connections"} <= set(parent_types)
+    for name in parent_types:
+        rt = RESOURCE_TYPES[name]
+        parents = {parent: parent_rows_from_frame(results[parent].rows) for parent in rt.parents}
+        fresh = collect(rt, client, parents, for_children=True)
+        kept = fresh.parent_rows()
+        assert len(kept) == len(fresh.rows) > 0, name
+        assert _typed(kept) == _typed(parent_rows_from_frame(fresh.rows)), name
+        # Asked again (a step's retry), they come from the frame: the values are let go after the first call.
+        assert fresh._table is None and _typed(fresh.parent_rows()) == _typed(kept)
+
+
 def test_code_types(results: dict[str, CollectionResult], state: Any) -> None:
     assert ids(results["repositories"]) == {r["id"] for r in state.repositories}
     enabled = {r["id"] for r in state.repositories if not r.get("isDisabled")}
@@ -238,11 +262,15 @@ def test_an_organization_scoped_token_still_reads_the_organization(simulator: Si
     assert any("accounts API" in warning for warning in result.warnings)
 
 
-def test_a_bulk_read_collects_garbage_less_often_and_restores_the_settings_when_the_last_read_ends() -> None:
-    before = gc.get_threshold()
+def test_a_bulk_read_tunes_the_interpreter_and_restores_the_settings_when_the_last_read_ends() -> None:
+    before, switch_before = gc.get_threshold(), sys.getswitchinterval()
+    assert switch_before > BULK_READ_SWITCH_INTERVAL_S  # CPython's default, 5 ms
     with bulk_reading():
         assert gc.get_threshold()[0] == max(BULK_READ_GC_THRESHOLD, before[0])
+        assert sys.getswitchinterval() == pytest.approx(BULK_READ_SWITCH_INTERVAL_S)
         with bulk_reading():  # a second organization read at the same time
             pass
         assert gc.get_threshold()[0] == max(BULK_READ_GC_THRESHOLD, before[0])
+        assert sys.getswitchinterval() == pytest.approx(BULK_READ_SWITCH_INTERVAL_S)
     assert gc.get_threshold() == before
+    assert sys.getswitchinterval() == switch_before

@@ -4,6 +4,7 @@ rows read back from it drive the same fan-out as the in-memory ones (the path th
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -12,8 +13,9 @@ import pytest
 
 from resmo_pipeline.azure_devops import AzureDevOpsClient, PatCredential
 from resmo_pipeline.catalog import RESOURCE_TYPES, Call
+from resmo_pipeline.catalog.model import col
 from resmo_pipeline.inventory.collect import CollectionResult, collect_all
-from resmo_pipeline.inventory.rows import build_frame, empty_frame, parent_rows_from_frame
+from resmo_pipeline.inventory.rows import build_frame, build_table, empty_frame, parent_rows_from_frame
 from resmo_pipeline.simulator import Simulator
 
 TYPES = ["pipeline_permissions", "branches", "agents", "feed_permissions", "team_members", "personal_access_tokens"]
@@ -82,3 +84,19 @@ def test_parent_rows_have_plain_values() -> None:
     assert row["is_hosted"] is False and row["size"] is None
     assert row["raw"] == {"id": 3, "name": "linux", "isHosted": False, "size": None}
     assert parent_rows_from_frame(empty_frame(rt)) == []
+
+
+def test_parent_rows_kept_from_the_values_match_the_frame_for_every_column_type() -> None:
+    """NULL in every form (a missing value, NaN for a number, year 1 for a timestamp) and every DuckDB type."""
+    base = RESOURCE_TYPES["agent_pools"]
+    rt = replace(base, columns=(*base.columns, col("score", "DOUBLE", path="score"),
+                                col("created", "TIMESTAMP", path="created"), col("tags", "JSON", path="tags")))
+    items = [{"id": 3, "name": "linux", "isHosted": "true", "size": "4", "score": "NaN",
+              "created": "0001-01-01T00:00:00Z", "tags": ["a"]},
+             {"id": 4, "name": None, "isHosted": False, "score": 1.5, "created": "2026-03-01T10:00:00.1234567Z"}]
+    table = build_table(rt, [(item, {}) for item in items], "org", pd.Timestamp("2026-01-01").to_pydatetime())
+    kept = table.parent_rows()
+    assert kept[0]["score"] is None and kept[1]["score"] == 1.5 and kept[0]["created"] is None
+    typed = [[(name, type(value).__name__, value) for name, value in row.items()] for row in kept]
+    assert typed == [[(name, type(value).__name__, value) for name, value in row.items()]
+                     for row in parent_rows_from_frame(table.frame)]
