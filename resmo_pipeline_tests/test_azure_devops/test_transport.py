@@ -11,7 +11,7 @@ import logging
 import select
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -233,21 +233,27 @@ def test_https_goes_through_a_proxy_tunnel_with_the_ca_bundle_from_the_environme
     assert "authorization" not in seen.headers
 
 
-def _answer(conn: socket.socket) -> None:
-    """Read one request and answer it with one project, keeping the connection open."""
+def _answer(conn: socket.socket) -> bool:
+    """Read one request and answer it with one project, keeping the connection open; False when the client has
+    closed the connection instead of asking."""
     request = b""
     while b"\r\n\r\n" not in request:
-        request += conn.recv(65536)
+        chunk = conn.recv(65536)
+        if not chunk:
+            return False
+        request += chunk
     body = json.dumps({"count": 1, "value": [{"id": "p"}]}).encode()
     conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
                  + str(len(body)).encode() + b"\r\n\r\n" + body)
+    return True
 
 
-def test_a_kept_alive_connection_the_server_closed_is_not_reused() -> None:
-    """The server answers each connection once and then closes it without saying so (as idle timeouts do)."""
+@contextlib.contextmanager
+def raw_http_server(handle: Callable[[socket.socket, int], None]) -> Iterator[tuple[str, list[int]]]:
+    """A bare socket server calling `handle(connection, its number from 1)` for each connection, one at a time;
+    yields its base URL and the numbers of the connections accepted so far."""
     listener = socket.create_server(("127.0.0.1", 0))
     connections: list[int] = []
-    closed = threading.Event()
 
     def serve() -> None:
         while True:
@@ -256,59 +262,57 @@ def test_a_kept_alive_connection_the_server_closed_is_not_reused() -> None:
             except OSError:
                 return
             with conn:
-                connections.append(1)
-                _answer(conn)
-                conn.shutdown(socket.SHUT_RDWR)
-            closed.set()
+                connections.append(len(connections) + 1)
+                handle(conn, connections[-1])
 
     threading.Thread(target=serve, daemon=True).start()
-    base_url = f"http://127.0.0.1:{listener.getsockname()[1]}"
     try:
-        with make_client(base_url, concurrency=1) as client:
-            first = client.list(PROJECTS)
-            assert closed.wait(5)
-            second = client.list(PROJECTS)
-            stats = client.stats.as_dict()
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}", connections
     finally:
         listener.close()
+
+
+def test_a_kept_alive_connection_the_server_closed_is_not_reused() -> None:
+    """The server answers each connection once and then closes it without saying so (as idle timeouts do)."""
+    closed = threading.Event()
+
+    def answer_once(conn: socket.socket, _: int) -> None:
+        _answer(conn)
+        conn.shutdown(socket.SHUT_RDWR)
+        closed.set()
+
+    with raw_http_server(answer_once) as (base_url, connections), make_client(base_url, concurrency=1) as client:
+        first = client.list(PROJECTS)
+        assert closed.wait(5)
+        second = client.list(PROJECTS)
+        stats = client.stats.as_dict()
     assert first == second == [{"id": "p"}]
     assert len(connections) == 2
     assert stats["requests"] == 2 and stats["errors"] == 0 and stats["retries"] == 0
 
 
 def test_a_request_racing_the_servers_idle_close_is_sent_again_on_a_new_connection() -> None:
-    """The server's idle timeout closes the connection just as the next request arrives on it: nothing reached the
-    service, so the request goes again at once on a new connection (no backoff) and is counted as a retry."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    connections: list[int] = []
+    """The server's idle timeout closes the connection just as the next request arrives on it, leaving it
+    unanswered: a read may safely go again, so it is sent at once on a new connection (no backoff) and counted as
+    a failed request and a retry."""
 
-    def serve() -> None:
-        while True:
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                return
-            with conn:
-                connections.append(1)
-                _answer(conn)
-                if len(connections) == 1:
-                    conn.recv(65536)  # the next request arrives and is dropped unanswered
-                    conn.shutdown(socket.SHUT_RDWR)
-                    continue
-                with contextlib.suppress(OSError):
-                    while True:
-                        _answer(conn)
+    def close_on_second_request(conn: socket.socket, number: int) -> None:
+        _answer(conn)
+        if number == 1:
+            conn.recv(65536)  # the next request arrives and is dropped unanswered
+            conn.shutdown(socket.SHUT_RDWR)
+            return
+        with contextlib.suppress(OSError):
+            while _answer(conn):
+                pass
 
-    threading.Thread(target=serve, daemon=True).start()
-    base_url = f"http://127.0.0.1:{listener.getsockname()[1]}"
-    try:
-        with make_client(base_url, concurrency=1) as client:
-            first = client.list(PROJECTS)
-            second = client.list(PROJECTS)
-            third = client.list(PROJECTS)
-            stats = client.stats.as_dict()
-    finally:
-        listener.close()
+    # No retry budget: the client itself could not try again, so the data can only arrive by the transport's resend.
+    with (raw_http_server(close_on_second_request) as (base_url, connections),
+          make_client(base_url, concurrency=1, max_retry_time_s=0) as client):
+        first = client.list(PROJECTS)
+        second = client.list(PROJECTS)
+        third = client.list(PROJECTS)
+        stats = client.stats.as_dict()
     assert first == second == third == [{"id": "p"}]
     assert len(connections) == 2
     assert stats["requests"] == 4 and stats["retries"] == 1 and stats["errors"] == 1
