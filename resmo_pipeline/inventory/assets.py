@@ -123,7 +123,7 @@ class _Attempt:
         self.warehouse.record_collection_run(
             organization=self.organization,
             resource_type=self.name,
-            run_id=self.context.run_id,
+            run_id=self.context.run.run_id,
             started_at=self.started_at,
             finished_at=datetime.now(UTC).replace(tzinfo=None),
             rows=rows,

@@ -90,7 +90,7 @@ class AzureDevOpsResource(dg.ConfigurableResource):
     ) -> RunCollection:
         """The background reads of this run for the step's organization (started by the first step)."""
         organization = context.partition_key
-        key = (context.run_id, organization)
+        key = (context.run.run_id, organization)
         if key not in self._collections:
             selection = context.dagster_run.asset_selection
             types = (
