@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from resmo_pipeline.simulator.data import ORG_POLICY_DESCRIPTIONS, OrgState, _Builder, audit_entry, iso
+from resmo_pipeline.simulator.data import ORG_POLICY_DESCRIPTIONS, Builder, OrgState, audit_entry, iso
 from resmo_pipeline.simulator.routing import Handler, SimRequest, SimResponse, json_response
 
 
@@ -156,10 +156,10 @@ def _set_membership(add: bool) -> Change:
     return change
 
 
-def _builder(state: OrgState) -> _Builder:
+def _builder(state: OrgState) -> Builder:
     import random
 
-    builder = _Builder(state, random.Random(f"admin:{len(state.audit_log)}:{len(state.repositories)}"))
+    builder = Builder(state, random.Random(f"admin:{len(state.audit_log)}:{len(state.repositories)}"))
     builder.people = [d for d, s in state.subjects.items() if s["subjectKind"] == "user" and s["origin"] == "aad"]
     return builder
 
