@@ -16,7 +16,7 @@ from collections.abc import Sequence
 COMMAND_MODULES: tuple[str, ...] = (
     "resmo_pipeline.compliance.commands",
     "resmo_pipeline.integrations.commands",
-    "resmo_pipeline.integrations.demo",
+    "resmo_pipeline.demo",
     "resmo_pipeline.inventory.commands",
     "resmo_pipeline.notify.commands",
     "resmo_pipeline.simulator.commands",

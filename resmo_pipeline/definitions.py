@@ -10,11 +10,12 @@ from resmo_pipeline import settings
 from resmo_pipeline.compliance.checks import load_compliance_checks
 from resmo_pipeline.inventory.assets import IO_MANAGER_KEY, inventory_assets
 from resmo_pipeline.inventory.jobs import inventory_job
-from resmo_pipeline.inventory.resources import AzureDevOpsResource, WarehouseResource
+from resmo_pipeline.inventory.resources import AzureDevOpsResource
 from resmo_pipeline.inventory.schedules import inventory_poll_schedule
 from resmo_pipeline.inventory.sensors import audit_log_change_sensor
 from resmo_pipeline.notify.sensors import notification_sensor
 from resmo_pipeline.warehouse import ResmoDuckDBIOManager
+from resmo_pipeline.warehouse.resource import WarehouseResource
 
 
 def build_definitions() -> dg.Definitions:

@@ -24,8 +24,7 @@ from resmo_pipeline.azure_devops.errors import (
     ServerError,
     ThrottledError,
 )
-from resmo_pipeline.azure_devops.hosts import Endpoint
-from resmo_pipeline.azure_devops.paging import Paging
+from resmo_pipeline.azure_devops.hosts import Endpoint, Paging
 
 __all__ = [
     "AZURE_DEVOPS_SCOPE",

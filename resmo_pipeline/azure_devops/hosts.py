@@ -7,12 +7,11 @@ the organization as the first path segment. With a `base_url` (the simulator, or
 
 from __future__ import annotations
 
+import enum
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import quote
-
-from resmo_pipeline.azure_devops.paging import Paging
 
 DEV = "dev.azure.com"
 VSSPS = "vssps.dev.azure.com"
@@ -27,6 +26,16 @@ KNOWN_HOSTS: tuple[str, ...] = (DEV, VSSPS, VSAEX, VSRM, AUDIT, FEEDS, EXTMGMT, 
 HOSTS_WITHOUT_ORGANIZATION: frozenset[str] = frozenset({APP_VSSPS})
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+class Paging(enum.Enum):
+    """How an endpoint hands out a long listing."""
+
+    NONE = "none"  # single response
+    HEADER_TOKEN = "header_token"  # x-ms-continuationtoken header -> continuationToken=
+    BODY_TOKEN = "body_token"  # body "continuationToken" -> continuationToken= (audit: also hasMore)
+    TOP_SKIP = "top_skip"  # $top/$skip until a short page
+    ID_CURSOR = "id_cursor"  # variable groups: $top + continuationToken=<last id + 1>, queryOrder=IdAscending
 
 
 @dataclass(frozen=True)

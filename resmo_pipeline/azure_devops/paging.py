@@ -8,16 +8,13 @@ expired continuation token restarts the listing from the first page (what the se
 
 from __future__ import annotations
 
-import enum
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from resmo_pipeline.azure_devops.errors import BadRequestError, PagingError
-
-if TYPE_CHECKING:
-    from resmo_pipeline.azure_devops.hosts import Endpoint
+from resmo_pipeline.azure_devops.hosts import Endpoint, Paging
 
 logger = logging.getLogger("resmo_pipeline.azure_devops")
 
@@ -27,16 +24,6 @@ DEFAULT_PAGE_SIZE = 100
 MAX_PAGES = 100_000
 MAX_RESTARTS = 3
 EXPIRED_TOKEN_TYPE_KEYS = frozenset({"InvalidContinuationTokenException"})
-
-
-class Paging(enum.Enum):
-    """How an endpoint hands out a long listing."""
-
-    NONE = "none"  # single response
-    HEADER_TOKEN = "header_token"  # x-ms-continuationtoken header -> continuationToken=
-    BODY_TOKEN = "body_token"  # body "continuationToken" -> continuationToken= (audit: also hasMore)
-    TOP_SKIP = "top_skip"  # $top/$skip until a short page
-    ID_CURSOR = "id_cursor"  # variable groups: $top + continuationToken=<last id + 1>, queryOrder=IdAscending
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from resmo_pipeline.compliance.evaluate import evaluate
 from resmo_pipeline.compliance.model import Rule, RuleResult, RuleStatus, Severity
 from resmo_pipeline.compliance.params import ParameterConfigError, load_parameters
 from resmo_pipeline.compliance.suppressions import SuppressionFileError
-from resmo_pipeline.inventory.resources import WarehouseResource
+from resmo_pipeline.warehouse.resource import WarehouseResource
 
 log = logging.getLogger(__name__)
 

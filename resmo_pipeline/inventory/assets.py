@@ -23,7 +23,8 @@ from resmo_pipeline.catalog.model import ResourceType
 from resmo_pipeline.inventory import progress
 from resmo_pipeline.inventory.collect import CollectionResult
 from resmo_pipeline.inventory.partitions import organizations
-from resmo_pipeline.inventory.resources import AzureDevOpsResource, WarehouseResource
+from resmo_pipeline.inventory.resources import AzureDevOpsResource
+from resmo_pipeline.warehouse.resource import WarehouseResource
 
 KEY_PREFIX = "azure_devops"
 IO_MANAGER_KEY = "warehouse_io_manager"

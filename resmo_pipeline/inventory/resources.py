@@ -1,20 +1,15 @@
-"""Dagster resources of the inventory: the Azure DevOps connection and warehouse bookkeeping.
+"""The inventory's Dagster resource: the Azure DevOps connection and the run's background reads.
 
-Neither holds a credential. Which organizations exist and how to authenticate to them is the integrations
+The warehouse resource it reads parents and resume points through is `warehouse.resource.WarehouseResource`.
+
+It holds no credential. Which organizations exist and how to authenticate to them is the integrations
 registry (non-secret settings plus the *name* of the environment variable holding the secret); the secret is read
 from the environment when a client is opened, so it never appears in run config, logs or event records.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import datetime
-from typing import Any
-
 import dagster as dg
-import duckdb
-import pandas as pd
 from pydantic import PrivateAttr
 
 from resmo_pipeline import settings
@@ -24,8 +19,7 @@ from resmo_pipeline.integrations.credentials import build_credential
 from resmo_pipeline.integrations.registry import Integration, Registry
 from resmo_pipeline.inventory import scope as refresh_scope
 from resmo_pipeline.inventory.session import RunCollection, incremental_column
-from resmo_pipeline.warehouse.access import open_warehouse, write_connection
-from resmo_pipeline.warehouse.schema import qualified_name, quote_identifier, record_collection_run, table_exists
+from resmo_pipeline.warehouse.resource import WarehouseResource
 
 
 class AzureDevOpsResource(dg.ConfigurableResource):
@@ -122,46 +116,3 @@ class AzureDevOpsResource(dg.ConfigurableResource):
         for client in self._clients.values():
             client.close()
         self._clients.clear()
-
-
-class WarehouseResource(dg.ConfigurableResource):
-    """Short reads and bookkeeping writes on the warehouse file, beside the IO manager's table writes."""
-
-    path: str
-
-    @contextmanager
-    def _reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        # The run's own process writes this file, so it reads the file itself, not the published read copy
-        # (which may lag behind the types written earlier in the same run).
-        conn = open_warehouse(self.path)
-        try:
-            yield conn
-        finally:
-            conn.close()
-
-    def organization_rows(self, table: str, organization: str) -> pd.DataFrame:
-        """One organization's current rows of ``azure_devops.<table>`` (empty when never collected)."""
-        with self._reading() as conn:
-            if not table_exists(conn, "azure_devops", table):
-                return pd.DataFrame()
-            return conn.execute(
-                f"select * from {qualified_name('azure_devops', table)} where organization = ?", [organization]
-            ).df()
-
-    def newest(self, table: str, column: str, organization: str) -> datetime | None:
-        """The largest ``column`` value stored for one organization (where an incremental type resumes)."""
-        with self._reading() as conn:
-            if not table_exists(conn, "azure_devops", table):
-                return None
-            found = conn.execute(
-                f"select max({quote_identifier(column)}) from {qualified_name('azure_devops', table)} "
-                "where organization = ?",
-                [organization],
-            ).fetchall()
-        return found[0][0]
-
-    def record_collection_run(self, **fields: Any) -> None:
-        """Append one row to ``meta.collection_runs`` (fields as ``warehouse.schema.record_collection_run``)."""
-        # Readers see it with the run's next table publish; no extra copy of the warehouse for bookkeeping.
-        with write_connection(self.path, publish_after_s=None) as conn:
-            record_collection_run(conn, **fields)

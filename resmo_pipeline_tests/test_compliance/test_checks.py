@@ -10,8 +10,8 @@ import pytest
 from resmo_pipeline.compliance.checks import build_compliance_checks
 from resmo_pipeline.compliance.loader import builtin_rules
 from resmo_pipeline.inventory.partitions import organizations
-from resmo_pipeline.inventory.resources import WarehouseResource
 from resmo_pipeline.warehouse.access import write_connection
+from resmo_pipeline.warehouse.resource import WarehouseResource
 
 from .conftest import ORGANIZATION
 

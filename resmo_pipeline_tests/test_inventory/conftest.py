@@ -16,9 +16,10 @@ import pytest
 from resmo_pipeline.integrations.registry import Integration, Registry
 from resmo_pipeline.inventory.assets import IO_MANAGER_KEY, asset_key, build_inventory_assets
 from resmo_pipeline.inventory.partitions import ensure_organizations
-from resmo_pipeline.inventory.resources import AzureDevOpsResource, WarehouseResource
+from resmo_pipeline.inventory.resources import AzureDevOpsResource
 from resmo_pipeline.simulator import run_simulator
 from resmo_pipeline.warehouse import ResmoDuckDBIOManager
+from resmo_pipeline.warehouse.resource import WarehouseResource
 
 # Tests must not wait for production back-off: one quick step retry, and a client that gives up within seconds.
 FAST_RETRY = dg.RetryPolicy(max_retries=1, delay=0.1)

@@ -14,7 +14,7 @@ import pytest
 
 from resmo_pipeline.catalog import RESOURCE_TYPES
 from resmo_pipeline.cli import main
-from resmo_pipeline.integrations.demo import DEMO_PAT_ENV, DemoContext, connect_organization
+from resmo_pipeline.demo import DEMO_PAT_ENV, DemoContext, connect_organization
 from resmo_pipeline.integrations.registry import Integration, IntegrationError, Registry
 
 
