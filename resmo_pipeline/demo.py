@@ -133,6 +133,12 @@ def print_summary(ctx: DemoContext) -> None:
     not_collected = [row[0] for row in rows if row[2]]
     ctx.printer(f"\n{len(rows) - len(not_collected)} of {len(rows)} resource types collected, "
                 f"{sum(counts.values())} rows in {settings.warehouse_path()}")
+    unavailable = {name: detail for name, (status, detail) in outcomes.items() if status == "unavailable"}
+    for name, reason in unavailable.items():
+        ctx.printer(f"Unavailable here (earlier rows kept): {name}: {reason}")
+    for name, projects in lifecycle.latest_skipped_projects(ctx.organization).items():
+        for project in projects:
+            ctx.printer(f"Skipped in {name}: {project}")
     with read_connection(settings.warehouse_path()) as conn:
         findings = open_findings_by_severity(conn, ctx.organization)
     counted = ", ".join(f"{severity} {count}" for severity, count in findings.items())

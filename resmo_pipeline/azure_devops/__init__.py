@@ -23,6 +23,7 @@ from resmo_pipeline.azure_devops.errors import (
     RetryBudgetExceededError,
     ServerError,
     ThrottledError,
+    UnavailableError,
 )
 from resmo_pipeline.azure_devops.hosts import Endpoint, Paging
 
@@ -47,4 +48,5 @@ __all__ = [
     "ServicePrincipalCredential",
     "ThrottledError",
     "TotalsMismatch",
+    "UnavailableError",
 ]

@@ -38,6 +38,8 @@ from resmo_pipeline.azure_devops.errors import (
     RetryBudgetExceededError,
     ServerError,
     ThrottledError,
+    UnavailableError,
+    is_disabled_answer,
     redact_url,
 )
 from resmo_pipeline.azure_devops.hosts import Endpoint, build_url
@@ -452,14 +454,28 @@ class AzureDevOpsClient:
             raise error(f"unexpected redirect to {redact_url(location)}", status=status, url=url, method=method)
         if status >= 400:
             message, type_key = _service_error(content, response)
+            if is_disabled_answer(type_key, message):
+                raise UnavailableError(message, reason=f"{message} ({status} at {redact_url(url)})", status=status,
+                                       type_key=type_key, url=url, method=method)
             if status == 403:
                 raise PermissionDeniedError(message, required_scope=endpoint.scope, status=status,
                                             type_key=type_key, url=url, method=method)
             error_type = _STATUS_ERRORS.get(status, AzureDevOpsError)
             raise error_type(message, status=status, type_key=type_key, url=url, method=method)
+        content_type = response.headers.get("Content-Type", "").lower()
+        if "html" in content_type:
+            # Not the sign-in page (handled above): an error or placeholder page where JSON was expected.
+            raise UnavailableError(
+                f"the service answered with an HTML page ({content_type.split(';')[0]}), not JSON",
+                reason=f"the answer is an HTML page, not JSON ({status} at {redact_url(url)})",
+                status=status, url=url, method=method,
+            )
         try:
             body = _parse_json(content)
         except (ValueError, UnicodeDecodeError) as exc:
-            raise AzureDevOpsError(f"response is not JSON ({exc})", status=status, url=url, method=method) from None
+            raise UnavailableError(
+                f"response is not JSON ({exc})", reason=f"the answer is not JSON ({status} at {redact_url(url)})",
+                status=status, url=url, method=method,
+            ) from None
         # getlist keeps repeated headers apart (get would join them with ", ").
         return Page(body=body, header_values=response.headers.getlist, url=url)

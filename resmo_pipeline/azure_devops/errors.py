@@ -104,3 +104,43 @@ class ThrottledError(RetryBudgetExceededError):
 
 class ServerError(RetryBudgetExceededError):
     """The service kept failing with 5xx until the retry budget ran out."""
+
+
+class UnavailableError(AzureDevOpsError):
+    """What was asked is not offered here: the endpoint is missing (404 on a listing), the answer is not JSON
+    (an HTML page), the service reports the feature or service as disabled, or an internal endpoint's answer
+    lost the shape it is read by. Trying again will not help; the type is recorded `unavailable`.
+
+    `reason` says why in a few words (e.g. "404 at <url>").
+    """
+
+    def __init__(self, message: str, *, reason: str = "", **kwargs: object) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.reason = reason or self._describe()
+
+
+#: typeKeys with which the service says a feature or service is switched off (for the organization or a
+#: project), or not offered to this organization (audit log without Entra ID backing).
+DISABLED_TYPE_KEYS = frozenset({
+    "FeatureDisabledException",
+    "FeatureNotEnabledException",
+    "ServiceDisabledException",
+    "ProjectServiceDisabledException",
+    "AuditLogNotSupportedException",
+    "OrganizationNotBackedByAadException",
+})
+#: Message fragments meaning the same, for services that answer with a generic typeKey.
+DISABLED_MESSAGE_MARKERS = (
+    "feature is disabled",
+    "is disabled for this project",
+    "is turned off for this project",
+    "only available for organizations backed by",
+)
+
+
+def is_disabled_answer(type_key: str | None, message: str) -> bool:
+    """Whether an error answer says the feature or service is switched off / not offered."""
+    if type_key and type_key in DISABLED_TYPE_KEYS:
+        return True
+    lowered = message.lower()
+    return any(marker in lowered for marker in DISABLED_MESSAGE_MARKERS)

@@ -20,9 +20,10 @@ VSRM = "vsrm.dev.azure.com"
 AUDIT = "auditservice.dev.azure.com"
 FEEDS = "feeds.dev.azure.com"
 EXTMGMT = "extmgmt.dev.azure.com"
+ADVSEC = "advsec.dev.azure.com"
 APP_VSSPS = "app.vssps.visualstudio.com"
 
-KNOWN_HOSTS: tuple[str, ...] = (DEV, VSSPS, VSAEX, VSRM, AUDIT, FEEDS, EXTMGMT, APP_VSSPS)
+KNOWN_HOSTS: tuple[str, ...] = (DEV, VSSPS, VSAEX, VSRM, AUDIT, FEEDS, EXTMGMT, ADVSEC, APP_VSSPS)
 HOSTS_WITHOUT_ORGANIZATION: frozenset[str] = frozenset({APP_VSSPS})
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")

@@ -39,6 +39,24 @@ def _policies(body: dict[str, Any]) -> Iterable[dict[str, Any]]:
             yield {"category": category, **entry}
 
 
+def expect_policies(body: Any) -> str | None:
+    """What is wrong with an answer of the organization-policy page, or None when it has the expected shape."""
+    data = dig(body, "fps.dataProviders.data") if isinstance(body, dict) else None
+    if not isinstance(data, dict):
+        return "no fps.dataProviders.data object"
+    provider = data.get(DATA_PROVIDER)
+    if not isinstance(provider, dict):
+        return f"data provider {DATA_PROVIDER} is missing"
+    groups = provider.get("policies")
+    if not isinstance(groups, dict) or not all(isinstance(entries, list) for entries in groups.values()):
+        return "`policies` is not an object of policy lists"
+    for entries in groups.values():
+        for entry in entries:
+            if not isinstance(entry, dict) or not dig(entry, "policy.name"):
+                return "a policy entry has no policy.name"
+    return None
+
+
 def _bool_or_none(value: Any) -> bool | None:
     if isinstance(value, bool):
         return value
@@ -74,6 +92,7 @@ TYPES = (
         required_scope="",
         internal=True,
         explode=_policies,
+        expect=expect_policies,
         audit_actions=("OrganizationPolicy.",),
     ),
 )

@@ -142,6 +142,24 @@ class FetchContext:
     warnings: list[str] = field(default_factory=list)
     #: A partial refresh: only fan-out requests whose context this accepts are sent (None: every request).
     only: Callable[[Mapping[str, Any]], bool] | None = None
+    #: Projects left out of a per-project read, each with why ("project X: Repos is off in this project").
+    skipped: list[str] = field(default_factory=list)
+
+    def check(self, body: Any, url: str = "") -> None:
+        """Raise `UnavailableError` when the type's `expect` finds a problem with an answer body.
+
+        Internal endpoints change without notice: an answer that lost its expected shape makes the type
+        unavailable instead of silently writing wrong (or no) rows.
+        """
+        expect = self.resource_type.expect
+        if expect is None:
+            return
+        problem = expect(body)
+        if problem:
+            from resmo_pipeline.azure_devops import UnavailableError
+
+            reason = f"the internal endpoint's answer changed: {problem}"
+            raise UnavailableError(reason, reason=f"{reason} (at {url})" if url else reason, url=url or None)
 
 
 #: A value taken from an audit-log entry: a dotted path into it ("projectId", "data.ResourceId") or a function.
@@ -209,6 +227,8 @@ class ResourceType:
       first listing is kept without a warning.
     - `extra_parents`: types a hook reads that are not fan-out parents; `extra_endpoints`: endpoints a hook
       calls (so their requests are counted for this type and documented).
+    - `expect`: checks each answer body of an internal endpoint (the standard listing runs it; a `fetch` hook
+      calls `FetchContext.check`); a problem makes the type unavailable instead of writing wrong rows.
     - Hooks: `fetch` replaces the standard listing (computed or odd-shaped types); `explode` turns one API
       item into several rows (one per access control entry); `enrich` adds context to the records after the
       listing (e.g. resolved names) and may call the client.
@@ -238,6 +258,8 @@ class ResourceType:
     extra_parents: tuple[str, ...] = ()
     expect_duplicates: bool = False
     extra_endpoints: tuple[Endpoint, ...] = ()
+    #: Internal types: checks each answer body before rows are built; returns what is wrong, or None.
+    expect: Callable[[Any], str | None] | None = None
 
     @property
     def parents(self) -> tuple[str, ...]:

@@ -1,10 +1,11 @@
 """Judging one organization against rules, honestly.
 
 For each rule: if a table it requires was not collected for the organization (the latest
-``meta.collection_runs`` status is not ``collected``, usually a missing PAT scope; or nothing was ever
-collected), the result is ``not_evaluable`` with the reason — never ``passed``. Otherwise the rule's query
-runs with the organization's parameters and its rows are the violations. A rule whose SQL fails is ``error``
-and the others go on. Findings, results and rule metadata are then written in the caller's transaction.
+``meta.collection_runs`` status is not ``collected``: a missing PAT scope, an ``unavailable`` endpoint or
+service, a failure; or nothing was ever collected), the result is ``not_evaluable`` with the reason —
+never ``passed``. Otherwise the rule's query runs with the organization's parameters and its rows are the
+violations. A rule whose SQL fails is ``error`` and the others go on. Findings, results and rule
+metadata are then written in the caller's transaction.
 
 Rule queries run on a separate cursor of the same database: a failing query would otherwise abort the
 caller's write transaction. They therefore see committed data only.
@@ -67,6 +68,9 @@ def table_availability(
             elif status == "not_collected":
                 needs = f" (the credential lacks PAT scope {scope})" if scope else ""
                 availability[table] = f"{where} was not collected for {organization}: permission denied{needs}"
+            elif status == "unavailable":
+                why = f": {error}" if error else ""
+                availability[table] = f"{where} is unavailable for {organization}{why}"
             elif status == "collected":
                 availability[table] = f"{where} is recorded as collected for {organization} but does not exist"
             else:

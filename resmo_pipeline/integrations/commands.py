@@ -103,12 +103,19 @@ def _list(args: argparse.Namespace) -> int:
             status.tables,
             status.rows,
             ", ".join(status.not_collected) or "-",
+            ", ".join(status.unavailable) or "-",
         ]
         for status in statuses
     ]
     headers = ["organization", "auth", "status", "interval", "last successful sync", "tables", "rows",
-               "not collected"]
+               "not collected", "unavailable"]
     print(tabulate(rows, headers=headers))
+    for status in statuses:
+        for name, reason in status.unavailable.items():
+            print(f"{status.integration.name}: {name} unavailable: {reason}")
+        for name, projects in status.skipped.items():
+            for project in projects:
+                print(f"{status.integration.name}: {name} skipped {project}")
     return 0
 
 

@@ -52,6 +52,10 @@ class IntegrationStatus:
     tables: int
     rows: int
     not_collected: list[str] = field(default_factory=list)
+    #: Types whose endpoint or service is not offered here (404, HTML page, feature off), with why.
+    unavailable: dict[str, str] = field(default_factory=dict)
+    #: Types whose last read left projects out, with the projects and why.
+    skipped: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def status(self) -> str:
@@ -198,6 +202,20 @@ def latest_collection_status(organization: str) -> dict[str, tuple[str, str | No
     return {resource_type: (status, detail) for resource_type, status, detail in rows}
 
 
+def latest_skipped_projects(organization: str) -> dict[str, list[str]]:
+    """Per resource type, the projects its latest collection left out (each with why); types with none omitted."""
+    try:
+        rows = _query(
+            "SELECT resource_type, skipped FROM meta.collection_runs WHERE organization = ? "
+            "QUALIFY row_number() OVER (PARTITION BY resource_type ORDER BY finished_at DESC NULLS LAST) = 1 "
+            "ORDER BY resource_type",
+            [normalize_name(organization)],
+        )
+    except duckdb.BinderException:  # a warehouse written before projects were recorded as skipped
+        return {}
+    return {resource_type: skipped.splitlines() for resource_type, skipped in rows if skipped}
+
+
 def _last_success(integration: Integration) -> str | None:
     rows = _query(
         "SELECT max(finished_at) FROM meta.collection_runs WHERE organization = ? AND status = 'collected'",
@@ -218,11 +236,15 @@ def integration_statuses(registry: Registry | None = None) -> list[IntegrationSt
     statuses = []
     for integration in registry.list():
         tables = counts.get(integration.name, {})
+        latest = latest_collection_status(integration.name)
         not_collected = [
-            resource_type
-            for resource_type, (status, _detail) in latest_collection_status(integration.name).items()
-            if status != "collected"
+            resource_type for resource_type, (status, _detail) in latest.items()
+            if status not in ("collected", "unavailable")
         ]
+        unavailable = {
+            resource_type: detail or "" for resource_type, (status, detail) in latest.items()
+            if status == "unavailable"
+        }
         statuses.append(
             IntegrationStatus(
                 integration=integration,
@@ -230,6 +252,8 @@ def integration_statuses(registry: Registry | None = None) -> list[IntegrationSt
                 tables=len(tables),
                 rows=sum(tables.values()),
                 not_collected=not_collected,
+                unavailable=unavailable,
+                skipped=latest_skipped_projects(integration.name),
             )
         )
     return statuses

@@ -8,6 +8,10 @@ materialization's metadata:
 - collected: rows, requests, retries and throttled seconds;
 - not collected (the credential lacks a PAT scope): nothing is written, so the earlier rows stay; the run succeeds
   and the missing scope is shown;
+- unavailable (the endpoint or service is not offered here: a 404 listing, an HTML page, a feature switched off,
+  an internal endpoint whose answer changed): nothing is written, the earlier rows stay, the step succeeds with
+  a warning; the reason and the (redacted) URL are recorded. Projects skipped in a per-project read (service
+  off in that project, project not visible) are named in the metadata and the log; the others are written;
 - failed (after retries): recorded with the error, the step fails and the partition is left as it was.
 """
 
@@ -17,7 +21,12 @@ from typing import Any
 
 import dagster as dg
 
-from resmo_pipeline.azure_devops import PermissionDeniedError, RetryBudgetExceededError
+from resmo_pipeline.azure_devops import (
+    NotFoundError,
+    PermissionDeniedError,
+    RetryBudgetExceededError,
+    UnavailableError,
+)
 from resmo_pipeline.catalog import INTERNAL_APIS_ENV, RESOURCE_TYPES, internal_apis_enabled
 from resmo_pipeline.catalog.model import ResourceType
 from resmo_pipeline.inventory import progress
@@ -111,6 +120,7 @@ class _Attempt:
         result: CollectionResult | None = None,
         error: str | None = None,
         required_scope: str | None = None,
+        url: str | None = None,
     ) -> dict[str, Any]:
         """Record the outcome in meta.collection_runs, tell progress listeners; returns the figures."""
         figures = {
@@ -131,6 +141,8 @@ class _Attempt:
             status=status,
             error=error,
             required_scope=required_scope,
+            url=url,
+            skipped="\n".join(result.skipped) if result and result.skipped else None,
             **figures,
         )
         progress.publish(
@@ -142,6 +154,7 @@ class _Attempt:
                 requests=figures["requests"],
                 seconds=seconds,
                 detail=required_scope or error or "",
+                skipped=tuple(result.skipped) if result else (),
             )
         )
         return {**figures, "seconds": round(seconds, 2)}
@@ -169,6 +182,13 @@ def _collect_partition(
         figures = attempt.finish("not_collected", error=exc.message, required_scope=scope)
         context.log.warning(f"{name}: not collected for {organization}, the credential lacks PAT scope {scope}")
         return dg.Output(None, metadata={"status": "not_collected", "missing_scope": scope, **figures})
+    except (UnavailableError, NotFoundError) as exc:
+        reason = exc.reason if isinstance(exc, UnavailableError) else f"404 at {exc.url}"
+        figures = attempt.finish("unavailable", error=reason, url=exc.url)
+        context.log.warning(f"{name}: unavailable for {organization}, nothing written (earlier rows kept): {reason}")
+        return dg.Output(
+            None, metadata={"status": "unavailable", "reason": reason, "url": exc.url or "", **figures}
+        )
     except RetryBudgetExceededError as exc:
         if context.retry_number < retry_policy.max_retries:
             context.log.warning(f"{name}: transient failure for {organization}, will retry: {exc}")
@@ -185,6 +205,8 @@ def _collect_partition(
     figures = attempt.finish("collected", result)
     for warning in result.warnings:
         context.log.warning(f"{name}: {warning}")
+    for skipped in result.skipped:
+        context.log.warning(f"{name}: skipped {skipped}")
     partial = f", re-read {result.partial} resource(s) the audit log named" if result.partial else ""
     context.log.info(
         f"{name}: {rows} rows, {figures['requests']} requests, {result.duration_s:.1f} s reading "
@@ -196,6 +218,7 @@ def _collect_partition(
             "status": "collected",
             "dagster/row_count": rows,
             "partial_refresh": result.partial,
+            "skipped_projects": list(result.skipped),
             **figures,
             "column_types": result.column_types,
             "write_mode": resource_type.write_mode,

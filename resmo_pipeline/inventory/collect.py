@@ -6,8 +6,14 @@ independent types in parallel. The Dagster assets, the benchmarks and the tests 
 sync writes is exactly what this module returns.
 
 Errors: the client's typed errors (PermissionDeniedError, AuthenticationError, ...) are raised unchanged;
-the caller decides what a refusal means. One exception: a 404 on one call of a fan-out means that parent
-vanished between listing it and reading its children, which is recorded as a warning, not a failure.
+the caller decides what a refusal means. Exceptions:
+
+- a 404 on one call of a fan-out means that parent vanished between listing it and reading its children,
+  which is recorded as a warning, not a failure;
+- a 404 on an organization-level listing means the endpoint is not offered here: `UnavailableError`;
+- in a per-project read, a project whose call is refused, not found or answered "service off" is skipped
+  (`CollectionResult.skipped` names it and says why) and the other projects are read; only when every
+  project failed that way is the error raised (a missing PAT scope is refused everywhere).
 """
 
 from __future__ import annotations
@@ -26,7 +32,15 @@ from typing import Any
 
 import pandas as pd
 
-from resmo_pipeline.azure_devops import AzureDevOpsClient, Endpoint, NotFoundError
+from resmo_pipeline.azure_devops import (
+    AzureDevOpsClient,
+    AzureDevOpsError,
+    Endpoint,
+    NotFoundError,
+    PermissionDeniedError,
+    UnavailableError,
+)
+from resmo_pipeline.azure_devops.errors import redact_url
 from resmo_pipeline.catalog import RESOURCE_TYPES, enabled_types
 from resmo_pipeline.catalog.model import Call, FanOut, FetchContext, Record, ResourceType
 from resmo_pipeline.inventory.rows import Table, build_table, parent_rows_from_frame, parse_timestamp
@@ -55,6 +69,8 @@ class CollectionResult:
     duration_s: float = 0.0
     #: A partial refresh: how many resources named by the audit log were re-read (0: the whole type was read).
     partial: int = 0
+    #: Projects left out of a per-project read and why ("project X: Repos is off in this project (404 ...)").
+    skipped: list[str] = field(default_factory=list)
     # What `rows` was built from, while parent rows may still be asked for (see `parent_rows`).
     _table: Table | None = field(default=None, repr=False, compare=False)
 
@@ -128,38 +144,74 @@ def _endpoint_cost(client: AzureDevOpsClient, endpoints: Iterable[Endpoint]) -> 
     return requests, retries, throttled
 
 
+#: Fan-out parents whose calls are one project's: a failure there skips that project, not the type.
+PROJECT_PARENTS = frozenset({"projects"})
+
+
+def _project_label(call: Call) -> str:
+    context = call.context
+    return str(context.get("project_name") or context.get("project_id") or dict(call.path_params))
+
+
+def _skip_reason(error: AzureDevOpsError) -> str:
+    if isinstance(error, UnavailableError):
+        return error.reason
+    if isinstance(error, PermissionDeniedError):
+        return f"access denied (403 at {error.url}): {error.message}"
+    return f"not found or not visible to this credential (404 at {error.url})"
+
+
 def _listing(resource_type: ResourceType, fc: FetchContext) -> list[Record]:
     """The standard read: one call per fan-out request, items tagged with the request's context."""
-    planned: list[tuple[Endpoint, Call, bool]] = []
+    planned: list[tuple[Endpoint, Call, str | None]] = []
     for fan in resource_type.fan_out or _default_fan_out():
         endpoint = fan.endpoint or resource_type.endpoint
         assert endpoint is not None
         rows = fc.parent_rows.get(fan.parent, []) if fan.parent else []
-        planned.extend((endpoint, call, fan.parent is not None) for call in fan.calls(rows))
+        planned.extend((endpoint, call, fan.parent) for call in fan.calls(rows))
     if fc.only is not None:
         planned = [plan for plan in planned if fc.only(plan[1].context)]
     since_params = {}
     if fc.since is not None and resource_type.since_param:
         since_params[resource_type.since_param] = _iso(fc.since)
     vanished: list[str] = []
+    skipped: list[tuple[str, AzureDevOpsError]] = []
 
-    def read(plan: tuple[Endpoint, Call, bool]) -> list[Record]:
-        endpoint, call, from_parent = plan
+    def read(plan: tuple[Endpoint, Call, str | None]) -> list[Record]:
+        endpoint, call, parent = plan
         params = {**call.params, **since_params}
         try:
             if endpoint.items_key is None:
                 body = fc.client.get(endpoint, path_params=call.path_params, params=params)
+                if resource_type.expect is not None:
+                    fc.check(body, redact_url(fc.client.url(endpoint, call.path_params)))
                 items = [body] if body is not None else []
             else:
                 items = fc.client.list(endpoint, path_params=call.path_params, params=params)
-        except NotFoundError:
-            if not from_parent:
-                raise
-            vanished.append(f"{endpoint.path} {dict(call.path_params)}")
-            return []
+                if resource_type.expect is not None:
+                    fc.check(items, redact_url(fc.client.url(endpoint, call.path_params)))
+        except (UnavailableError, PermissionDeniedError, NotFoundError) as error:
+            if parent in PROJECT_PARENTS:
+                skipped.append((_project_label(call), error))
+                return []
+            if isinstance(error, NotFoundError) and parent is not None:
+                vanished.append(f"{endpoint.path} {dict(call.path_params)}")
+                return []
+            if isinstance(error, NotFoundError):
+                raise UnavailableError(error.message, reason=f"404 at {error.url}", status=404,
+                                       type_key=error.type_key, url=error.url) from None
+            raise
         return [(item, dict(call.context)) for item in items if isinstance(item, dict)]
 
     records = [record for records in fc.client.map(read, planned) for record in records]
+    project_calls = sum(1 for plan in planned if plan[2] in PROJECT_PARENTS)
+    if skipped and len(skipped) == project_calls and not records:
+        # Every project failed alike (a missing PAT scope, the service off everywhere): the type's outcome.
+        first = skipped[0][1]
+        if isinstance(first, PermissionDeniedError | UnavailableError):
+            raise first
+    for project, error in skipped:
+        fc.skipped.append(f"project {project}: {_skip_reason(error)}")
     if vanished:
         fc.warnings.append(f"{len(vanished)} parent(s) not found, removed during the sync? (first: {vanished[0]})")
     return records
@@ -226,6 +278,7 @@ def collect(
         requests=after[0] - before[0],
         column_types=rt.column_types,
         warnings=fc.warnings,
+        skipped=fc.skipped,
         retries=after[1] - before[1],
         throttled_s=round(after[2] - before[2], 3),
         duration_s=round(time.monotonic() - started, 3),

@@ -34,6 +34,8 @@ class SyncResult:
     seconds: float
     collected: list[str] = field(default_factory=list)
     not_collected: dict[str, str] = field(default_factory=dict)  # type -> missing PAT scope
+    unavailable: dict[str, str] = field(default_factory=dict)  # type -> why it is not offered (404, HTML, off)
+    skipped: dict[str, list[str]] = field(default_factory=dict)  # type -> projects left out, each with why
     failed: dict[str, str] = field(default_factory=dict)  # type -> error
     rows: dict[str, int] = field(default_factory=dict)  # type -> rows collected
     requests: int = 0
@@ -127,11 +129,15 @@ def _summarise(
     result = SyncResult(organization=organization, run_id=run_id, success=success, seconds=seconds)
     for event in events:
         result.requests += event.requests
+        if event.skipped:
+            result.skipped[event.resource_type] = list(event.skipped)
         if event.status == "collected":
             result.collected.append(event.resource_type)
             result.rows[event.resource_type] = event.rows
         elif event.status == "not_collected":
             result.not_collected[event.resource_type] = event.detail
+        elif event.status == "unavailable":
+            result.unavailable[event.resource_type] = event.detail
         else:
             result.failed[event.resource_type] = event.detail
     return result
@@ -151,6 +157,11 @@ def format_results(results: Sequence[SyncResult]) -> str:
     for result in results:
         for name, scope in result.not_collected.items():
             lines.append(f"{result.organization}: {name} not collected (the credential lacks PAT scope {scope})")
+        for name, reason in result.unavailable.items():
+            lines.append(f"{result.organization}: {name} unavailable (earlier rows kept): {reason}")
+        for name, projects in result.skipped.items():
+            for project in projects:
+                lines.append(f"{result.organization}: {name} skipped {project}")
         for name, error in result.failed.items():
             lines.append(f"{result.organization}: {name} failed: {error}")
     return "\n".join(lines)

@@ -20,11 +20,12 @@ class TypeProgress:
 
     organization: str
     resource_type: str
-    status: str  # "collected" | "not_collected" | "failed"
+    status: str  # "collected" | "not_collected" | "unavailable" | "failed"
     rows: int = 0
     requests: int = 0
     seconds: float = 0.0
-    detail: str = ""  # the missing PAT scope, or the error
+    detail: str = ""  # the missing PAT scope, why the type is unavailable, or the error
+    skipped: tuple[str, ...] = ()  # projects left out of a per-project read, each with why
 
 
 Listener = Callable[[TypeProgress], None]
@@ -56,7 +57,10 @@ def listening(listener: Listener) -> Iterator[None]:
 def describe(event: TypeProgress) -> str:
     """The figures of one finished type, e.g. ``120 rows, 4 requests, 0.8 s``."""
     if event.status == "collected":
-        return f"{event.rows} rows, {event.requests} requests, {event.seconds:.1f} s"
+        skipped = f", {len(event.skipped)} project(s) skipped" if event.skipped else ""
+        return f"{event.rows} rows, {event.requests} requests, {event.seconds:.1f} s{skipped}"
+    if event.status == "unavailable":
+        return f"unavailable: {event.detail or '(no reason given)'}"
     if event.status == "not_collected":
         return f"not collected: missing PAT scope {event.detail or '(unknown)'}"
     return f"FAILED: {event.detail}"

@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from resmo_pipeline.azure_devops import AzureDevOpsClient, PermissionDeniedError
+from resmo_pipeline.azure_devops import AzureDevOpsClient, PermissionDeniedError, UnavailableError
 from resmo_pipeline.catalog import RESOURCE_TYPES
 from resmo_pipeline.catalog.model import ResourceType
 from resmo_pipeline.inventory import scope as refresh_scope
@@ -73,6 +73,7 @@ class RunCollection:
         self._pool = ThreadPoolExecutor(max_workers=max(1, parallel_types), thread_name_prefix="resmo-collect")
         self._parent_rows: dict[str, Future[list[dict[str, Any]] | None]] = {}
         self._refused: dict[str, str] = {}  # type -> the PAT scope the service said it needs
+        self._unavailable: dict[str, str] = {}  # type -> why it is not offered here
         self._results: dict[str, Future[CollectionResult]] = {}
         # Catalog order is dependency order and the pool takes work first in, first out, so a type only ever
         # waits for parents that are already running or done: no deadlock with a bounded pool.
@@ -97,6 +98,9 @@ class RunCollection:
                     f"{resource_type.name} is read per {parent} row, and {parent} was not collected",
                     required_scope=self._refused[parent],
                 )
+            if parent in self._unavailable and not rows[parent]:
+                raise UnavailableError("parent unavailable", reason=f"read per {parent} row, and {parent} is "
+                                       f"unavailable: {self._unavailable[parent]}")
         return rows
 
     def _stored_rows(self, parent: str) -> list[dict[str, Any]]:
@@ -132,6 +136,10 @@ class RunCollection:
             result = self.read(resource_type)
         except PermissionDeniedError as error:
             self._refused[resource_type.name] = error.required_scope or resource_type.required_scope
+            rows.set_result(None)
+            raise
+        except UnavailableError as error:
+            self._unavailable[resource_type.name] = error.reason
             rows.set_result(None)
             raise
         except BaseException:

@@ -124,8 +124,11 @@ def location_url(base_url: str, host: str, organization: str) -> str:
     return f"{base_url}/{host}/" if host == ORGLESS_HOST else f"{base_url}/{host}/{organization}/"
 
 
-def discovery_routes(routes: Sequence[Route], base_url: str, organization: str) -> list[Route]:
-    """The resourceAreas routes and an `OPTIONS _apis` route on every host, for `routes` served at `base_url`."""
+def discovery_routes(
+    routes: Sequence[Route], base_url: str, organization: str, hosts: Sequence[str] = ()
+) -> list[Route]:
+    """The resourceAreas routes and an `OPTIONS _apis` route on every host (the served routes' and `hosts`), for
+    `routes` served at `base_url`."""
 
     def area_info(area: ResourceArea) -> dict[str, str]:
         return {"id": area.id, "name": area.name, "locationUrl": location_url(base_url, area.host, organization)}
@@ -155,5 +158,5 @@ def discovery_routes(routes: Sequence[Route], base_url: str, organization: str) 
               resource="ResourceAreas", location_id=resource_areas.id, tstu_cost=0.01)
         for pattern, handler in (("_apis/ResourceAreas", list_areas), ("_apis/ResourceAreas/{areaId}", get_area))
     ]
-    hosts = sorted({area.host for area in RESOURCE_AREAS} | {route.host for route in routes})
-    return area_routes + [options_for(host) for host in hosts]
+    every_host = sorted({area.host for area in RESOURCE_AREAS} | {route.host for route in routes} | set(hosts))
+    return area_routes + [options_for(host) for host in every_host]

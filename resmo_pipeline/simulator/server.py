@@ -2,9 +2,11 @@
 
 The real URL `https://{host}/{path}` is served at `{base_url}/{host}/{path}`. Every request passes, in the
 service's order: organization lookup, credentials, route match, api-version, PAT scope, rate limit, injected
-fault, then the endpoint (routes.py). With a latency, an API answer leaves that long after its request arrived
-(the simulator's own work included, as a remote service's answer time includes its work). Answers carry the
-service's ActivityId, X-TFS-Session and X-VSS-UserData headers. Admin endpoints live under `{base_url}/_simulator/`.
+fault, then the endpoint (routes.py) with the organization's switches applied (switches.py: services off,
+hidden projects, no Entra backing, internal endpoints gone or changed, HTML answers).
+With a latency, an API answer leaves that long after its request arrived (the simulator's own work included,
+as a remote service's answer time includes its work). Answers carry the service's ActivityId,
+X-TFS-Session and X-VSS-UserData headers. Admin endpoints live under `{base_url}/_simulator/`.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import orjson
 
 from resmo_pipeline.simulator import protocol
+from resmo_pipeline.simulator import switches as switches_module
 from resmo_pipeline.simulator.accounting import Accounting
 from resmo_pipeline.simulator.discovery import ORGLESS_HOST, discovery_routes
 from resmo_pipeline.simulator.entra import SERVICE_PRINCIPAL, EntraInfo, EntraServer
@@ -56,6 +59,7 @@ HOSTS: tuple[str, ...] = (
     "auditservice.dev.azure.com",
     "feeds.dev.azure.com",
     "extmgmt.dev.azure.com",
+    "advsec.dev.azure.com",
     ORGLESS_HOST,
 )
 ADMIN_PREFIX = "_simulator"
@@ -223,7 +227,7 @@ class SimulatorApp:
         )
         self.current_faults.local.faults = request_faults
         try:
-            response = route.handler(request)
+            response = switches_module.answer(route, request)
             if not isinstance(response, SimResponse):
                 raise TypeError(f"handler returned {type(response).__name__}, not SimResponse")
         except Exception:
@@ -626,14 +630,19 @@ def run_simulator(
     routes: Sequence[Route] | None = None,
     extra_routes: Sequence[Route] = (),
     state: Any = None,
+    switches: switches_module.Switches | Mapping[str, Any] | None = None,
 ) -> Iterator[Simulator]:
     """Start the simulated service (and its Entra ID) in background threads; stop them on exit.
 
     `fault_kinds` limits injected faults to some of faults.FAULT_KINDS; `routes`/`state` replace the
-    generated organization (tests of the protocol layer), `extra_routes` add endpoints to it.
+    generated organization (tests of the protocol layer), `extra_routes` add endpoints to it. `switches`
+    (simulator.switches.Switches or a dict of its fields) switches services off per project, hides projects,
+    removes the Entra backing, makes internal endpoints gone or changed, or routes answer HTML or 404.
     """
     if state is None:
         state = _build_state(preset, organization, seed)
+    if switches is not None:
+        state.switches = switches_module.Switches.from_value(switches)
     served = list(_default_routes() if routes is None else routes) + list(extra_routes)
     sp = _identity(getattr(state, "entra_sp", None), "servicePrincipal", state)
     tenant_id = str(getattr(state, "tenant_id", None) or uuid.uuid5(uuid.NAMESPACE_URL, f"tenant/{seed}"))
@@ -652,7 +661,7 @@ def run_simulator(
     )
     server = _Server((host, port), app)
     simulator = Simulator(app, server, entra, full_pat)
-    app.add_discovery(discovery_routes(served, simulator.base_url, simulator.organization))
+    app.add_discovery(discovery_routes(served, simulator.base_url, simulator.organization, HOSTS))
     entra.start()
     # A short poll interval makes shutdown quick; serving itself does not poll.
     thread = threading.Thread(

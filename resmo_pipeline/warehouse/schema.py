@@ -12,8 +12,11 @@ from typing import Literal
 
 import duckdb
 
-CollectionStatus = Literal["collected", "not_collected", "failed"]
-COLLECTION_STATUSES: tuple[str, ...] = ("collected", "not_collected", "failed")
+#: collected; not_collected (refused: a missing PAT scope, or internal APIs switched off); unavailable (the
+#: endpoint or service is not offered here: 404, an HTML page, a disabled feature, an internal endpoint whose
+#: answer changed — `error` says why, `url` what was asked; the earlier rows stay); failed (an error).
+CollectionStatus = Literal["collected", "not_collected", "unavailable", "failed"]
+COLLECTION_STATUSES: tuple[str, ...] = ("collected", "not_collected", "unavailable", "failed")
 
 COLLECTION_RUNS_COLUMNS: dict[str, str] = {
     "organization": "VARCHAR",
@@ -28,6 +31,8 @@ COLLECTION_RUNS_COLUMNS: dict[str, str] = {
     "status": "VARCHAR",
     "error": "VARCHAR",
     "required_scope": "VARCHAR",
+    "url": "VARCHAR",
+    "skipped": "VARCHAR",
 }
 
 
@@ -101,11 +106,15 @@ def record_collection_run(
     throttled_s: float | None = None,
     error: str | None = None,
     required_scope: str | None = None,
+    url: str | None = None,
+    skipped: str | None = None,
 ) -> None:
     """Append what one collection of one resource type for one organization did to ``meta.collection_runs``.
 
-    ``status`` is "collected", "not_collected" (refused: ``required_scope`` names the missing PAT scope) or
-    "failed" (``error`` says why). Timestamps are stored as naive UTC.
+    ``status`` is "collected", "not_collected" (refused: ``required_scope`` names the missing PAT scope),
+    "unavailable" (not offered here: ``error`` is the reason, ``url`` the redacted URL asked) or "failed"
+    (``error`` says why). ``skipped`` lists the projects a per-project read left out, one per line, each with
+    why. Timestamps are stored as naive UTC.
     """
     if status not in COLLECTION_STATUSES:
         raise ValueError(f"Unknown collection status {status!r}; expected one of {COLLECTION_STATUSES}.")
@@ -123,6 +132,8 @@ def record_collection_run(
         "status": status,
         "error": error,
         "required_scope": required_scope,
+        "url": url,
+        "skipped": skipped,
     }
     columns = ", ".join(quote_identifier(name) for name in values)
     placeholders = ", ".join("?" for _ in values)

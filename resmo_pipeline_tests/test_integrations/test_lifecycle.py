@@ -149,7 +149,7 @@ def test_delete_purges_exactly_one_organization(resmo_home: Path, capsys: pytest
 
     assert main(["integrations", "list"]) == 0
     listing = capsys.readouterr().out
-    assert any(line.split()[:1] == ["alpha"] and line.split()[-2:] == ["3", "-"] for line in listing.splitlines())
+    assert any(line.split()[:1] == ["alpha"] and line.split()[-3:] == ["3", "-", "-"] for line in listing.splitlines())
 
     assert main(["integrations", "delete", "alpha", "--yes"]) == 0
     output = capsys.readouterr().out
