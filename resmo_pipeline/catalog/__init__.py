@@ -13,19 +13,28 @@ from resmo_pipeline.catalog import (
     agents,
     artifacts,
     audit,
+    boards,
+    builds,
     code,
     core,
+    deployments,
     extensions,
     identity,
     internal_api,
     library,
+    organization_settings,
     pipelines,
+    pull_requests,
+    roles,
     security,
+    service_hooks,
 )
 from resmo_pipeline.catalog.internal_api import INTERNAL_APIS_ENV, internal_apis_enabled
 from resmo_pipeline.catalog.model import Call, Column, FanOut, FetchContext, ResourceType
 
-_MODULES = (core, identity, code, library, agents, pipelines, security, audit, artifacts, extensions, internal_api)
+_MODULES = (core, identity, code, library, agents, pipelines, security, audit, artifacts, extensions, internal_api,
+            organization_settings,
+            service_hooks, deployments, builds, roles, pull_requests, boards)
 
 
 def _in_dependency_order(types: list[ResourceType]) -> dict[str, ResourceType]:

@@ -19,6 +19,10 @@ named project, resource, group or member does not exist. Actions (parameters →
 - disable_branch_policy / enable_branch_policy (project, policy_id or repository) → Policy.PolicyConfigModified
 - set_org_policy (name, value) → OrganizationPolicy.PolicyValueUpdated
 - set_audit_stream (name, status: enabled | disabledByUser) → AuditLog.StreamModified
+- set_switches (any fields of simulator.switches.Switches, e.g. services_off {project: [repos, ...]},
+  hidden_projects, entra_backed, internal_gone, internal_changed, html_routes, missing_routes; `reset: true`
+  restores the defaults first) → no audit entry (it changes what the service offers, not the organization's
+  data); answers the switches now in force.
 """
 
 from __future__ import annotations
@@ -29,8 +33,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from resmo_pipeline.simulator import admin_builds
 from resmo_pipeline.simulator.data import ORG_POLICY_DESCRIPTIONS, Builder, OrgState, audit_entry, iso
 from resmo_pipeline.simulator.routing import Handler, SimRequest, SimResponse, json_response
+from resmo_pipeline.simulator.switches import Switches
 
 
 class ChangeError(Exception):
@@ -294,6 +300,7 @@ def set_audit_stream(state: OrgState, body: dict[str, Any]) -> tuple[dict[str, A
 
 
 ACTIONS: dict[str, Change] = {
+    **admin_builds.ACTIONS,
     "grant_all_pipelines": _set_all_pipelines(True),
     "revoke_all_pipelines": _set_all_pipelines(False),
     "add_group_member": _set_membership(True),
@@ -339,15 +346,31 @@ def apply_change(state: OrgState, body: dict[str, Any]) -> dict[str, Any]:
 def changes(request: SimRequest) -> SimResponse:
     """`POST /_simulator/changes`: apply one change (see the module docstring for the actions)."""
     body = request.body if isinstance(request.body, dict) else {}
+    if body.get("action") == "set_switches":
+        return set_switches(request.state, body)
     try:
         return json_response(apply_change(request.state, body))
     except ChangeError as exc:
         return json_response({"error": str(exc), "actions": sorted(ACTIONS)}, status=exc.status)
 
 
+def set_switches(state: OrgState, body: dict[str, Any]) -> SimResponse:
+    """The `set_switches` action: change what the service offers (see simulator.switches); no audit entry."""
+    values = {k: v for k, v in body.items() if k not in ("action", "actor", "reset")}
+    with state.lock:
+        switches = Switches() if body.get("reset") else state.switches
+        try:
+            switches.update(values)
+        except (TypeError, ValueError) as exc:
+            return json_response({"error": str(exc)}, status=400)
+        state.switches = switches
+        state.revision += 1
+    return json_response({"action": "set_switches", "result": switches.as_dict(), "auditEntry": None})
+
+
 def list_actions(request: SimRequest) -> SimResponse:
     """`GET /_simulator/changes`: the actions the change endpoint knows."""
-    return json_response({"actions": sorted(ACTIONS)})
+    return json_response({"actions": sorted([*ACTIONS, "set_switches"])})
 
 
 ADMIN_ROUTES: dict[tuple[str, str], Handler] = {

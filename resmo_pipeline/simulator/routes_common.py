@@ -18,6 +18,7 @@ VSRM = "vsrm.dev.azure.com"
 AUDIT = "auditservice.dev.azure.com"
 FEEDS = "feeds.dev.azure.com"
 EXTMGMT = "extmgmt.dev.azure.com"
+ADVSEC = "advsec.dev.azure.com"
 APP = "app.vssps.visualstudio.com"
 
 ProjectHandler = Callable[[SimRequest, dict[str, Any]], SimResponse]

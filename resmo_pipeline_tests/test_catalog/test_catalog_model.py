@@ -22,11 +22,19 @@ ISSUE_4_TYPES = {
     "organization_policies",
     "service_connection_usage",  # not in the issue's list, but rule 21 (sc.inactive) needs when a connection was used
 }
+#: Issue 10: the types Resmo lists that were missing, and the data the leading rule packs read.
+ISSUE_10_TYPES = {
+    "service_hooks", "deployment_groups", "deployment_targets", "pipeline_runs", "pull_requests", "boards",
+    "delivery_plans", "pipeline_yaml_files", "task_groups", "organization_pipeline_settings",
+    "organization_entra_connection", "advanced_security", "project_features", "feed_retention_policies",
+    "feed_global_permissions", "role_assignments", "environment_deployments",
+}
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "resource-types.md"
 
 
-def test_every_type_of_issue_4_is_in_the_catalog() -> None:
-    assert set(RESOURCE_TYPES) == ISSUE_4_TYPES
+def test_every_type_of_issues_4_and_10_is_in_the_catalog() -> None:
+    assert set(RESOURCE_TYPES) == ISSUE_4_TYPES | ISSUE_10_TYPES
+    assert len(RESOURCE_TYPES) >= 50
 
 
 def test_parents_come_before_their_children() -> None:
@@ -69,15 +77,19 @@ def test_preview_only_apis_are_called_with_a_preview_version() -> None:
 def test_audit_log_is_incremental_and_append_only() -> None:
     audit = RESOURCE_TYPES["audit_log"]
     assert audit.write_mode == "append" and audit.track_history is False
-    assert {t.name for t in RESOURCE_TYPES.values() if not t.track_history} == {"audit_log", "service_connection_usage"}
+    assert {t.name for t in RESOURCE_TYPES.values() if not t.track_history} == {
+        "audit_log", "service_connection_usage", "pipeline_runs", "pull_requests", "environment_deployments"}
     assert audit.since_param == "startTime" and audit.since_field == "timestamp"
-    assert all(rt.write_mode == "replace" for rt in RESOURCE_TYPES.values() if rt.name != "audit_log")
+    incremental = {"audit_log", "pipeline_runs", "pull_requests"}
+    assert {rt.name for rt in RESOURCE_TYPES.values() if rt.write_mode == "append"} == incremental
+    assert all(RESOURCE_TYPES[name].since_field for name in incremental)
 
 
 def test_internal_types_are_flagged_and_can_be_switched_off(monkeypatch: pytest.MonkeyPatch) -> None:
     internal = [rt.name for rt in RESOURCE_TYPES.values() if rt.internal]
-    assert internal == ["organization_policies"]
-    assert "Internal, undocumented endpoint" in RESOURCE_TYPES["organization_policies"].description
+    assert set(internal) == {"organization_policies", "organization_pipeline_settings",
+                             "organization_entra_connection", "project_features"}
+    assert all("internal" in RESOURCE_TYPES[name].description.lower() for name in internal)
     monkeypatch.delenv("RESMO_INTERNAL_APIS", raising=False)
     assert "organization_policies" in {t.name for t in enabled_types()}
     monkeypatch.setenv("RESMO_INTERNAL_APIS", "off")

@@ -11,6 +11,7 @@ from resmo_pipeline.simulator.data.constants import (
     PROD_PIPELINE_SETTINGS_SECURE,
 )
 from resmo_pipeline.simulator.paging import PageCache
+from resmo_pipeline.simulator.switches import Switches
 
 
 @dataclass
@@ -56,6 +57,13 @@ class OrgState:
     agents: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     queues: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     environments: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    build_runs: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # project id -> runs (builds)
+    pipeline_files: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # (repo id, path lower)
+    task_groups: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    environment_deployment_records: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    service_hook_subscriptions: list[dict[str, Any]] = field(default_factory=list)
+    deployment_groups: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by project id
+    deployment_targets: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # by group id
     acls: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     pats: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     audit_log: list[dict[str, Any]] = field(default_factory=list)
@@ -63,9 +71,19 @@ class OrgState:
     feeds: list[dict[str, Any]] = field(default_factory=list)
     feed_permissions: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     feed_global_permissions: list[dict[str, Any]] = field(default_factory=list)
+    # (role scope id, resource id lower-case) -> explicit role assignments [{descriptor, role}]
+    role_assignments: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
+    role_inheritance_off: set[tuple[str, str]] = field(default_factory=set)
+    feed_retention_policies: dict[str, dict[str, Any]] = field(default_factory=dict)
     extensions: list[dict[str, Any]] = field(default_factory=list)
     org_policies: dict[str, bool] = field(default_factory=dict)
+    pull_requests: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by project id
+    advsec_enablement: dict[str, dict[str, Any]] = field(default_factory=dict)  # by repository id
+    boards: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by team id
+    delivery_plans: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by project id
+    project_features: dict[str, dict[str, str]] = field(default_factory=dict)  # project id -> feature -> state
     org_pipeline_settings: dict[str, Any] = field(default_factory=lambda: dict(PROD_PIPELINE_SETTINGS_SECURE))
+    switches: Switches = field(default_factory=Switches)  # services off, hidden projects, changed endpoints
     faults: Any = None  # the server's fault hooks (paging reads them from SimRequest.faults)
     revision: int = 0  # bumped by every admin change; part of the paging cache keys
     page_cache: PageCache = field(default_factory=PageCache, repr=False)
