@@ -7,13 +7,19 @@ client alone (`collect_all`, the floor any sync is measured against). Prints one
 
     wall_s          the Dagster sync, end to end
     client_read_s   the client alone reading the same data
+    ratio           wall_s / client_read_s (target <= 1.2)
+    ideal_s         requests x latency / concurrency: a perfectly busy client pool; client_ratio =
+                    client_read_s / ideal_s (target <= 1.25)
     requests, rows  of the Dagster sync
-    peak_rss_mb     peak resident memory of this process and its children during the sync, the simulated
-                    Azure DevOps excluded (it stands in for the remote service); client_peak_rss_mb is the
-                    client-only read
+    peak_rss_mb     peak resident memory of this process and its children during the (first) sync, the
+                    simulated Azure DevOps excluded (it stands in for the remote service); client_peak_rss_mb
+                    is the client-only read (after both syncs, so it starts from what they left allocated)
+    second_sync_requests  a second sync of the unchanged organization right after the first: its requests
+                    per type and "total"; second_sync_wall_s its time, second_sync_peak_rss_mb its peak
     rules_s         time the sync spent in the rules' asset checks (evaluating them, updating findings)
+    load_avg        the 1-minute load average before the sync (how busy the machine was)
 
-Targets on `large`: wall_s <= 1.5 x client_read_s, peak_rss_mb <= 1536.
+Targets on `large`: ratio <= 1.2, client_ratio <= 1.25, peak_rss_mb <= 1024.
 """
 
 from __future__ import annotations
@@ -66,25 +72,29 @@ class PeakMemory:
         self._sample()
 
 
-def run(preset: str, latency_ms: int, concurrency: int, in_process: bool = False) -> dict[str, Any]:
+def run(
+    preset: str, latency_ms: int, concurrency: int, in_process: bool = False, second_sync: bool = True
+) -> dict[str, Any]:
     """Measure one preset in a throw-away RESMO_HOME; returns the JSON-able result."""
     with tempfile.TemporaryDirectory(prefix="resmo-bench-") as home:
         os.environ["RESMO_HOME"] = home
         os.environ["DAGSTER_HOME"] = os.path.join(home, "dagster")
-        return _measure(preset, latency_ms, concurrency, in_process)
+        return _measure(preset, latency_ms, concurrency, in_process, second_sync)
 
 
-def _measure(preset: str, latency_ms: int, concurrency: int, in_process: bool) -> dict[str, Any]:
+def _measure(preset: str, latency_ms: int, concurrency: int, in_process: bool, second_sync: bool) -> dict[str, Any]:
     # Imported after RESMO_HOME is set: the definitions read it when they are built.
     # The same simulator launchers as the client benchmark (this folder is on sys.path when run as a script).
     from client_read import child_simulator, in_process_simulator
 
     from resmo_pipeline.azure_devops import AzureDevOpsClient, PatCredential
     from resmo_pipeline.integrations.registry import Integration, Registry
+    from resmo_pipeline.inventory import progress
     from resmo_pipeline.inventory.collect import collect_all
     from resmo_pipeline.inventory.commands import sync
 
     launch = in_process_simulator if in_process else child_simulator
+    load_avg = os.getloadavg()[0]
     with launch(preset, "contoso", latency_ms) as sim:
         os.environ[PAT_ENV] = sim.pat
         Registry().add(Integration(name=sim.organization, base_url=sim.base_url, pat_env=PAT_ENV))
@@ -95,6 +105,24 @@ def _measure(preset: str, latency_ms: int, concurrency: int, in_process: bool) -
             [result] = sync([sim.organization], printer=lambda _line: None)
             wall_s = time.perf_counter() - started
 
+        # Nothing changed in between: what a scheduled sync of a quiet organization costs.
+        second: dict[str, Any] = {}
+        if second_sync:
+            requests: dict[str, int] = {}
+
+            def count(event: progress.TypeProgress) -> None:
+                requests[event.resource_type] = requests.get(event.resource_type, 0) + event.requests
+
+            with PeakMemory() as second_memory, progress.listening(count):
+                started = time.perf_counter()
+                [again] = sync([sim.organization], printer=lambda _line: None)
+                second = {
+                    "second_sync_wall_s": round(time.perf_counter() - started, 2),
+                    "second_sync_success": again.success,
+                    "second_sync_requests": {**dict(sorted(requests.items())), "total": again.requests},
+                }
+            second["second_sync_peak_rss_mb"] = round(second_memory.peak_bytes / 2**20, 1)
+
         with PeakMemory() as client_memory:
             started = time.perf_counter()
             with AzureDevOpsClient(
@@ -104,12 +132,16 @@ def _measure(preset: str, latency_ms: int, concurrency: int, in_process: bool) -
                 client_requests = client.stats.requests
             client_read_s = time.perf_counter() - started
 
+    ideal_s = client_requests * latency_ms / 1000 / concurrency
     return {
         "preset": preset,
         "latency_ms": latency_ms,
+        "load_avg": round(load_avg, 2),
         "wall_s": round(wall_s, 2),
         "client_read_s": round(client_read_s, 2),
         "ratio": round(wall_s / client_read_s, 2) if client_read_s else None,
+        "ideal_s": round(ideal_s, 2),
+        "client_ratio": round(client_read_s / ideal_s, 2) if ideal_s else None,
         "requests": result.requests,
         "client_requests": client_requests,
         "rows": result.total_rows,
@@ -123,6 +155,7 @@ def _measure(preset: str, latency_ms: int, concurrency: int, in_process: bool) -
         "peak_rss_mb": round(sync_memory.peak_bytes / 2**20, 1),
         "client_peak_rss_mb": round(client_memory.peak_bytes / 2**20, 1),
         "rules_s": round(_rules_seconds(result.run_id), 2),
+        **second,
     }
 
 
@@ -142,8 +175,9 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=int, default=20)
     parser.add_argument("--concurrency", type=int, default=16, help="client pool size (as the sync uses)")
     parser.add_argument("--in-process", action="store_true", help="run the simulator in this process")
+    parser.add_argument("--no-second-sync", action="store_true", help="skip the second (unchanged) sync")
     args = parser.parse_args()
-    print(json.dumps(run(args.preset, args.latency_ms, args.concurrency, args.in_process)))
+    print(json.dumps(run(args.preset, args.latency_ms, args.concurrency, args.in_process, not args.no_second_sync)))
 
 
 if __name__ == "__main__":
