@@ -143,6 +143,15 @@ def evaluate_for_check(rule: Rule, organizations: Sequence[str], database: str, 
     return results
 
 
+def _default_parameters(rule: Rule) -> dict[str, Any]:
+    """The parameter values that apply to every organization (rule defaults, then the overrides file's
+    ``defaults``); the rule's own defaults if that file is invalid (the check then reports the error)."""
+    try:
+        return load_parameters().for_rule(rule, "")
+    except ParameterConfigError:
+        return dict(rule.params)
+
+
 def build_compliance_check(rule: Rule, asset_keys: Collection[dg.AssetKey] | None = None) -> dg.AssetChecksDefinition:
     """The non-blocking asset check of one rule (see the module docstring for its behaviour)."""
     target = _asset_key(rule.resource_type)
@@ -150,7 +159,8 @@ def build_compliance_check(rule: Rule, asset_keys: Collection[dg.AssetKey] | Non
     if asset_keys is not None:
         deps = [key for key in deps if key in asset_keys]
     anchors = "; ".join(f"{key}: {', '.join(value)}" for key, value in rule.anchors.items())
-    description = f"[{rule.severity.value}] {rule.title}. {rule.description}"
+    text = rule.rendered(_default_parameters(rule))
+    description = f"[{rule.severity.value}] {text['title']}. {text['description']}".rstrip(" .") + "."
     if anchors:
         description += f" Anchors: {anchors}."
 

@@ -8,7 +8,9 @@ violations. A rule whose SQL fails is ``error`` and the others go on. Findings, 
 metadata are then written in the caller's transaction.
 
 Rule queries run on a separate cursor of the same database: a failing query would otherwise abort the
-caller's write transaction. They therefore see committed data only.
+caller's write transaction. They therefore see committed data only. That cursor is prepared by
+``vocabulary.rule_connection``: the shared SQL macros exist on it (as TEMP macros, never stored in the file)
+and every ``azure_devops.<table>`` it reads shows only the evaluated organization's rows.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from resmo_pipeline.compliance.links import resource_url
 from resmo_pipeline.compliance.model import Rule, RuleResult, RuleStatus
 from resmo_pipeline.compliance.params import ParameterConfig, load_parameters
 from resmo_pipeline.compliance.suppressions import Suppression, load_suppressions
+from resmo_pipeline.compliance.vocabulary import rule_connection
 from resmo_pipeline.warehouse.schema import table_exists
 
 
@@ -93,13 +96,16 @@ def run_rule(
 ) -> pd.DataFrame:
     """The rule's violations for one organization (VIOLATION_COLUMNS, one row per resource).
 
+    ``cursor`` must come from ``rule_connection(..., organization)``; the outer filter on ``organization`` only
+    guards the output (a rule returning a constant organization, say).
+
     A rule judging several tables may return a ``resource_type`` column naming each row's table; findings are
     keyed by (rule, organization, resource type, resource id).
     """
     arguments = {"organization": organization, **values}
     frame = cursor.execute(
         f"SELECT * FROM ({rule.sql}) AS violations WHERE organization = $organization",
-        {name: arguments[name] for name in rule.parameter_names},
+        {name: arguments[name] for name in dict.fromkeys(["organization", *rule.parameter_names])},
     ).df()
     frame = frame.reindex(columns=list(dict.fromkeys([*VIOLATION_COLUMNS, *frame.columns])))
     frame = frame.astype(object).where(frame.notna(), None)
@@ -175,19 +181,20 @@ def evaluate_with_timing(
     frames: list[pd.DataFrame] = []
     cursor = conn.cursor()
     try:
-        for rule in rules:
-            missing = [availability[table] for table in rule.requires if availability[table]]
-            if missing:
-                statuses[rule.id] = (RuleStatus.NOT_EVALUABLE, "; ".join(missing))
-                continue
-            rule_started = time.perf_counter()
-            try:
-                frames.append(run_rule(cursor, rule, organization, params.for_rule(rule, organization)))
-            except duckdb.Error as exc:
-                statuses[rule.id] = (RuleStatus.ERROR, f"the rule's query failed: {exc}")
-            else:
-                statuses[rule.id] = (RuleStatus.PASSED, None)
-            durations[rule.id] = (time.perf_counter() - rule_started) * 1000
+        with rule_connection(cursor, organization):
+            for rule in rules:
+                missing = [availability[table] for table in rule.requires if availability[table]]
+                if missing:
+                    statuses[rule.id] = (RuleStatus.NOT_EVALUABLE, "; ".join(missing))
+                    continue
+                rule_started = time.perf_counter()
+                try:
+                    frames.append(run_rule(cursor, rule, organization, params.for_rule(rule, organization)))
+                except duckdb.Error as exc:
+                    statuses[rule.id] = (RuleStatus.ERROR, f"the rule's query failed: {exc}")
+                else:
+                    statuses[rule.id] = (RuleStatus.PASSED, None)
+                durations[rule.id] = (time.perf_counter() - rule_started) * 1000
     finally:
         cursor.close()
 

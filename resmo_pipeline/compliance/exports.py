@@ -16,6 +16,7 @@ import pandas as pd
 from tabulate import tabulate
 
 from resmo_pipeline import __version__
+from resmo_pipeline.compliance.model import render_parameters
 
 FORMATS: tuple[str, ...] = ("table", "csv", "json", "sarif", "junit")
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -57,12 +58,19 @@ def _sarif_rule(rule: dict[str, Any]) -> dict[str, Any]:
     if isinstance(anchors, str):
         anchors = json.loads(anchors)
     tags = ["security", "azure-devops", *(f"{key}:{value}" for key, values in anchors.items() for value in values)]
+    params = rule.get("params") or {}
+    if isinstance(params, str):
+        params = json.loads(params)
+
+    def render(text: str) -> str:  # "$inactive_days" -> "90": the values the rule was recorded with
+        return render_parameters(text or "", params)
+
     return {
         "id": rule["rule_id"],
         "name": rule["check_name"],
-        "shortDescription": {"text": rule["title"]},
-        "fullDescription": {"text": rule["description"]},
-        "help": {"text": f"{rule['rationale']}\n\nRemediation: {rule['remediation']}"},
+        "shortDescription": {"text": render(rule["title"])},
+        "fullDescription": {"text": render(rule["description"] or rule["title"])},
+        "help": {"text": render(f"{rule['rationale'] or ''}\n\nRemediation: {rule['remediation'] or ''}".strip())},
         "defaultConfiguration": {"level": SARIF_LEVELS[rule["severity"]]},
         "properties": {
             "severity": rule["severity"],

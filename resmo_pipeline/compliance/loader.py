@@ -28,20 +28,16 @@ from resmo_pipeline.compliance.model import (
     Severity,
     strip_sql_comments_and_strings,
 )
+from resmo_pipeline.compliance.vocabulary import prepare_rule_connection, tables_read_by_macros
 
 RULES_DIR_ENV = "RESMO_RULES_DIR"
 BUILTIN_RULES_DIR = Path(__file__).parent / "rules"
 
-REQUIRED_KEYS: tuple[str, ...] = (
-    "id",
-    "title",
-    "severity",
-    "resource_type",
-    "description",
-    "rationale",
-    "remediation",
-)
-OPTIONAL_KEYS: tuple[str, ...] = ("anchors", "params", "requires")
+REQUIRED_KEYS: tuple[str, ...] = ("id", "title", "severity", "resource_type")
+"""What every rule must declare; a custom rule needs nothing more than these and its query."""
+DOCUMENTATION_KEYS: tuple[str, ...] = ("description", "rationale", "remediation")
+"""Optional for custom rules, required for built-in ones (they are shown in Dagster, `rules show` and SARIF)."""
+OPTIONAL_KEYS: tuple[str, ...] = (*DOCUMENTATION_KEYS, "anchors", "params", "requires")
 
 _TABLE_REFERENCE = re.compile(r"\bazure_devops\s*\.\s*\"?([A-Za-z_][A-Za-z0-9_]*)\"?", re.IGNORECASE)
 
@@ -68,12 +64,17 @@ def _empty_warehouse_tables() -> tuple[tuple[str, tuple[tuple[str, str], ...]], 
 
 
 def empty_warehouse() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with every inventory table, empty: rule queries are checked against it."""
+    """An in-memory DuckDB with every inventory table, empty: rule queries are checked against it.
+
+    It is prepared exactly like the connection rules run on in evaluate.py (shared vocabulary, tables scoped
+    to one organization), so a query that validates here binds the same way on the real warehouse.
+    """
     conn = duckdb.connect(":memory:")
     conn.execute("CREATE SCHEMA azure_devops")
     for name, columns in _empty_warehouse_tables():
         column_sql = ", ".join(f'"{column}" {column_type}' for column, column_type in columns)
         conn.execute(f'CREATE TABLE azure_devops."{name}" ({column_sql})')
+    prepare_rule_connection(conn, "")
     return conn
 
 
@@ -104,6 +105,8 @@ def parse_rule(text: str, *, path: Path, source: str, known_tables: Iterable[str
     """Turn one rule file's text into a Rule, checking everything that can be checked without data."""
     metadata, sql = split_rule_text(text)
     missing = [key for key in REQUIRED_KEYS if not metadata.get(key)]
+    if source == "builtin":
+        missing += [key for key in DOCUMENTATION_KEYS if not metadata.get(key)]
     if missing:
         raise RuleFileError(f"missing metadata keys: {', '.join(missing)}", f"add {', '.join(missing)}")
     unknown = sorted(set(metadata) - set(REQUIRED_KEYS) - set(OPTIONAL_KEYS))
@@ -132,6 +135,7 @@ def parse_rule(text: str, *, path: Path, source: str, known_tables: Iterable[str
     unknown_tables = [table for table in requires if table not in known]
     code = strip_sql_comments_and_strings(sql)
     referenced = dict.fromkeys(match.lower() for match in _TABLE_REFERENCE.findall(code))
+    referenced.update(dict.fromkeys(tables_read_by_macros(sql)))  # what the vocabulary macros it calls read
     unknown_tables += [table for table in referenced if table not in known and table not in unknown_tables]
     if unknown_tables:
         raise RuleFileError(
@@ -152,9 +156,9 @@ def parse_rule(text: str, *, path: Path, source: str, known_tables: Iterable[str
         title=str(metadata["title"]).strip(),
         severity=severity,
         resource_type=resource_type,
-        description=str(metadata["description"]).strip(),
-        rationale=str(metadata["rationale"]).strip(),
-        remediation=str(metadata["remediation"]).strip(),
+        description=str(metadata.get("description") or "").strip(),
+        rationale=str(metadata.get("rationale") or "").strip(),
+        remediation=str(metadata.get("remediation") or "").strip(),
         sql=sql,
         anchors=_anchors(metadata.get("anchors") or {}),
         params=dict(params),
@@ -191,12 +195,9 @@ def _anchors(value: Any) -> dict[str, tuple[str, ...]]:
 
 
 def _check_parameters(rule: Rule) -> None:
+    # No `WHERE organization = $organization` is needed: every azure_devops table a rule reads is already
+    # scoped to the evaluated organization (vocabulary.rule_connection). $organization stays available.
     used = rule.parameter_names
-    if "organization" not in used:
-        raise RuleFileError(
-            "the query does not filter on $organization",
-            "add `WHERE organization = $organization` to each table the query reads",
-        )
     undeclared = [name for name in used if name != "organization" and name not in rule.params]
     if undeclared:
         raise RuleFileError(

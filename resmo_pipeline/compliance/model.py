@@ -59,10 +59,11 @@ class Rule:
     """One compliance rule: metadata from the YAML front matter plus the DuckDB query finding violations.
 
     The query returns one row per violating resource with at least ``organization``, ``resource_id``,
-    ``resource_name`` and ``message``, and filters on ``$organization`` (the engine also keeps only that
-    organization's rows). Optional columns: ``project_name``; ``url`` (else a link is derived, see links.py,
-    from ``id``); ``resource_type`` when one rule judges several tables. Other ``$name``
-    placeholders are parameters with defaults in ``params``.
+    ``resource_name`` and ``message``. It sees only the evaluated organization's rows of every
+    ``azure_devops`` table (see compliance/vocabulary), so filtering on ``$organization`` is optional.
+    Optional columns: ``project_name``; ``url`` (else a link is derived, see links.py, from ``id``);
+    ``resource_type`` when one rule judges several tables. Other ``$name`` placeholders are parameters with
+    defaults in ``params``.
     """
 
     id: str
@@ -83,6 +84,18 @@ class Rule:
     def check_name(self) -> str:
         """The Dagster asset-check name: the id with ``_`` for ``.``."""
         return self.id.replace(".", "_")
+
+    def render(self, text: str, values: Mapping[str, Any] | None = None) -> str:
+        """``text`` (e.g. the description) with ``$name`` replaced by the parameter's value: ``values`` (the
+        effective values for an organization) over the rule's defaults. Unknown ``$name``s are left alone."""
+        return render_parameters(text, {**self.params, **(values or {})})
+
+    def rendered(self, values: Mapping[str, Any] | None = None) -> dict[str, str]:
+        """Title, description, rationale and remediation as users read them: parameter values filled in."""
+        return {
+            name: self.render(getattr(self, name), values)
+            for name in ("title", "description", "rationale", "remediation")
+        }
 
     @property
     def parameter_names(self) -> tuple[str, ...]:
@@ -147,3 +160,19 @@ _COMMENT_OR_STRING = re.compile(r"--[^\n]*|/\*.*?\*/|'(?:[^']|'')*'|\"(?:[^\"]|\
 def strip_sql_comments_and_strings(sql: str) -> str:
     """The SQL with comments and literals blanked, so ``$name`` inside them is not taken for a parameter."""
     return _COMMENT_OR_STRING.sub(" ", sql)
+
+
+def format_parameter(value: Any) -> str:
+    """A parameter value as words: lists comma-separated, booleans as true/false."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple | set | frozenset):
+        return ", ".join(format_parameter(item) for item in value)
+    return str(value)
+
+
+def render_parameters(text: str, values: Mapping[str, Any]) -> str:
+    """``text`` with each ``$name`` that names one of ``values`` replaced by that value (format_parameter)."""
+    return PARAMETER_PATTERN.sub(
+        lambda match: format_parameter(values[match.group(1)]) if match.group(1) in values else match.group(0), text
+    )

@@ -332,3 +332,81 @@ def test_evaluate_warehouse_writes_rules_results_and_scores(demo_warehouse_templ
     assert query(
         path, "SELECT anchors->>'$.maester[0]' FROM compliance.rules WHERE rule_id = 'admins.count_bounds'"
     ) == [("AZDO.1030",)]
+
+
+# #### ORGANIZATION SCOPING
+
+
+UNFILTERED_JOIN_RULE = """\
+/*
+id: custom.repositories_without_policies
+title: Repository in a project without policies
+severity: low
+resource_type: repositories
+requires: [policy_configurations]
+*/
+SELECT r.organization, r.resource_id, r.name AS resource_name,
+       r.name || ' sees ' || (SELECT count(*) FROM azure_devops.repositories) || ' repositories' AS message
+FROM azure_devops.repositories AS r
+LEFT JOIN azure_devops.policy_configurations AS p ON p.project_id = r.project_id
+WHERE p.resource_id IS NULL
+"""
+
+
+def test_a_rule_without_organization_filter_never_mixes_organizations(tmp_path: Path) -> None:
+    path = tmp_path / "two_orgs.duckdb"
+    conn = duckdb.connect(str(path))
+    conn.execute(
+        """
+        CREATE SCHEMA azure_devops;
+        CREATE TABLE azure_devops.repositories (organization VARCHAR, resource_id VARCHAR, name VARCHAR,
+                                                project_id VARCHAR);
+        CREATE TABLE azure_devops.policy_configurations (organization VARCHAR, resource_id VARCHAR,
+                                                         project_id VARCHAR);
+        -- the same project id in both organizations; only fabrikam has a policy in it
+        INSERT INTO azure_devops.repositories VALUES ('contoso', 'c/r1', 'web', 'p1'),
+                                                     ('fabrikam', 'f/r1', 'api', 'p1'),
+                                                     ('fabrikam', 'f/r2', 'ops', 'p2');
+        INSERT INTO azure_devops.policy_configurations VALUES ('fabrikam', 'f/pol', 'p1'), ('contoso', 'c/pol', 'p9');
+        """
+    )
+    conn.close()
+    rule_file = tmp_path / "rule.sql"
+    rule_file.write_text(UNFILTERED_JOIN_RULE)
+    rules = load_rule_files([rule_file], source="custom")
+    assert rules.errors == ()
+    found = {}
+    for organization in ("contoso", "fabrikam"):
+        with write_connection(path, publish_after_s=None) as conn:
+            (result,) = evaluate(conn, list(rules.rules), organization, ParameterConfig(), "r", suppressions=())
+        assert result.status is RuleStatus.FAILED, result.reason
+        found[organization] = {(f["resource_name"], f["message"]) for f in result.findings}
+    # contoso's web is unprotected even though fabrikam has a policy in a project with the same id
+    assert found["contoso"] == {("web", "web sees 1 repositories")}
+    # fabrikam's api is protected by its own policy; its subquery counts only its own 2 repositories
+    assert found["fabrikam"] == {("ops", "ops sees 2 repositories")}
+    conn = duckdb.connect(str(path))  # the scoping views were never written into the file
+    views = conn.execute("SELECT schema_name, view_name FROM duckdb_views() WHERE NOT internal").fetchall()
+    assert [view for view in views if view[0] != "compliance"] == []
+    conn.close()
+
+
+def test_rules_that_still_filter_on_organization_keep_working(tmp_path: Path) -> None:
+    path = tmp_path / "w.duckdb"
+    conn = duckdb.connect(str(path))
+    conn.execute(
+        "CREATE SCHEMA azure_devops; CREATE TABLE azure_devops.repositories (organization VARCHAR,"
+        " resource_id VARCHAR, name VARCHAR); INSERT INTO azure_devops.repositories VALUES ('a', 'a/1', 'x'),"
+        " ('b', 'b/1', 'y')"
+    )
+    conn.close()
+    rule_file = tmp_path / "rule.sql"
+    rule_file.write_text(
+        "/*\nid: custom.explicit\ntitle: t\nseverity: low\nresource_type: repositories\n*/\n"
+        "SELECT r.organization, r.resource_id, r.name AS resource_name, 'm' AS message\n"
+        "FROM azure_devops.repositories AS r WHERE r.organization = $organization"
+    )
+    rules = load_rule_files([rule_file], source="custom")
+    with write_connection(path, publish_after_s=None) as conn:
+        (result,) = evaluate(conn, list(rules.rules), "b", ParameterConfig(), "r", suppressions=())
+    assert [f["resource_id"] for f in result.findings] == ["b/1"]

@@ -6,7 +6,14 @@ from pathlib import Path
 import pytest
 
 from resmo_pipeline import cli
-from resmo_pipeline.compliance.loader import BUILTIN_RULES_DIR, load_rules
+from resmo_pipeline.compliance.loader import (
+    BUILTIN_RULES_DIR,
+    DOCUMENTATION_KEYS,
+    RuleFileError,
+    builtin_rules,
+    load_rules,
+    parse_rule,
+)
 
 GOOD_RULE = """\
 /*
@@ -46,7 +53,10 @@ BROKEN_RULES = {
     # file name: (text, what the error must mention)
     "bad_yaml.sql": ("/*\nid: custom.bad_yaml\ntitle: [unclosed\n*/\n" + QUERY, "not valid YAML"),
     "no_metadata.sql": (QUERY, "does not start with a /*"),
-    "missing_keys.sql": ("/*\nid: custom.missing\ntitle: t\n*/\n" + QUERY, "missing metadata keys"),
+    "missing_keys.sql": (
+        "/*\nid: custom.missing\ntitle: t\n*/\n" + QUERY,
+        "missing metadata keys: severity, resource_type",
+    ),
     "bad_id.sql": ("/*\n" + HEADER.format(id="NoArea") + "*/\n" + QUERY, "<area>.<name>"),
     "bad_severity.sql": (
         "/*\n" + HEADER.format(id="custom.bad_severity").replace("low", "urgent") + "*/\n" + QUERY,
@@ -64,7 +74,11 @@ BROKEN_RULES = {
         "FROM azure_devops.repositories WHERE organization = $organization",
         "does not run",
     ),
-    "no_org_filter.sql": ("/*\n" + HEADER.format(id="custom.no_org") + "*/\n" + QUERY, "$organization"),
+    "macro_table_not_required.sql": (
+        "/*\n" + HEADER.format(id="custom.macro_tables") + "*/\n"
+        "SELECT organization, resource_id, resource_name, 'x' AS message FROM open_to_all_pipelines(['queue'])",
+        "requires: pipeline_permissions",
+    ),
     "undeclared_param.sql": (
         "/*\n"
         + HEADER.format(id="custom.undeclared")
@@ -144,7 +158,7 @@ def test_rules_list_and_show(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert "sc.all_pipelines_access" in out and "feeds.supply_chain" in out
     assert cli.main(["rules", "show", "users.inactive"]) == 0
     out = capsys.readouterr().out
-    assert "inactive_days: 90" in out and "FROM azure_devops.user_entitlements" in out
+    assert "inactive_days: 90" in out and "FROM inactive_users($inactive_days" in out
     assert cli.main(["rules", "show", "no.such_rule"]) == 1
 
 
@@ -159,3 +173,40 @@ def test_definitions_still_load_with_a_broken_custom_rule(tmp_path: Path, monkey
     assert "custom_unprotected_repositories" in check_names
     assert "custom_bad_sql" not in check_names
     assert len(check_names) == 31
+
+
+MINIMAL_RULE = """\
+/*
+id: custom.disabled_repositories
+title: Disabled repository
+severity: low
+resource_type: repositories
+*/
+SELECT organization, resource_id, name AS resource_name, 'Repository ' || name || ' is disabled' AS message
+FROM azure_devops.repositories
+WHERE is_disabled
+"""
+
+
+def test_a_minimal_custom_rule_needs_only_id_title_severity_resource_type_and_the_query(tmp_path: Path) -> None:
+    rule_set = load_rules(extra_dir=write_rules(tmp_path / "rules", {"minimal.sql": MINIMAL_RULE}))
+    assert rule_set.errors == ()
+    rule = rule_set.get("custom.disabled_repositories")
+    assert (rule.description, rule.rationale, rule.remediation) == ("", "", "")
+    assert rule.parameter_names == ()  # no `WHERE organization = $organization` needed
+
+
+def test_built_in_rules_must_document_themselves() -> None:
+    assert all(getattr(rule, key) for rule in builtin_rules() for key in DOCUMENTATION_KEYS)
+    with pytest.raises(RuleFileError, match="missing metadata keys: description, rationale, remediation"):
+        parse_rule(MINIMAL_RULE, path=Path("x.sql"), source="builtin", known_tables=["repositories"])
+
+
+def test_a_custom_rule_calling_a_vocabulary_table_macro_must_require_its_table(tmp_path: Path) -> None:
+    text = (
+        "/*\nid: custom.open_queues\ntitle: Open queue\nseverity: low\nresource_type: pipeline_permissions\n*/\n"
+        "SELECT organization, resource_id, resource_name, 'open' AS message FROM open_to_all_pipelines(['queue'])"
+    )
+    rule_set = load_rules(builtin=False, extra_dir=write_rules(tmp_path / "rules", {"open.sql": text}))
+    assert rule_set.errors == ()
+    assert rule_set.get("custom.open_queues").requires == ("pipeline_permissions",)

@@ -33,12 +33,11 @@ params:
 requires: [groups, effective_group_memberships]
 */
 WITH admin_groups AS (
-    SELECT organization, resource_id, descriptor, project_id, is_collection_admins,
-           CASE WHEN project_id IS NULL THEN display_name ELSE principal_name END AS group_name,
+    SELECT organization, resource_id, descriptor, project_id, is_collection_admins, group_name,
            CASE WHEN is_collection_admins THEN $min_collection_admins ELSE $min_project_admins END AS lower_bound,
            CASE WHEN is_collection_admins THEN $max_collection_admins ELSE $max_project_admins END AS upper_bound
-    FROM azure_devops.groups
-    WHERE organization = $organization AND (is_collection_admins OR is_project_admins)
+    FROM privileged_groups()
+    WHERE is_collection_admins OR is_project_admins
 ), members AS (
     SELECT g.descriptor,
            count(DISTINCT m.member_descriptor) AS humans,

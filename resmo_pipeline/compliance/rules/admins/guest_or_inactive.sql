@@ -26,23 +26,15 @@ params:
 requires: [user_entitlements, groups, effective_group_memberships]
 */
 WITH admin_groups AS (
-    SELECT descriptor, CASE WHEN project_id IS NULL THEN display_name ELSE principal_name END AS group_name
-    FROM azure_devops.groups
-    WHERE organization = $organization AND is_admin_group
-), users AS (
-    SELECT *,
-           CASE WHEN last_accessed_date < TIMESTAMP '1900-01-02' THEN NULL ELSE last_accessed_date END AS last_access,
-           CAST(current_timestamp AT TIME ZONE 'UTC' AS TIMESTAMP) AS now_utc
-    FROM azure_devops.user_entitlements
-    WHERE organization = $organization
+    SELECT descriptor, group_name FROM privileged_groups()
 ), flagged AS (
     SELECT u.*,
            concat_ws(' and ',
                      CASE WHEN lower(u.user_type) = 'guest' THEN 'a guest' END,
-                     CASE WHEN (u.last_access IS NOT NULL AND u.last_access < u.now_utc - to_days($inactive_days))
-                               OR (u.last_access IS NULL AND u.date_created < u.now_utc - to_days($never_signed_in_days))
+                     CASE WHEN is_inactive(last_sign_in(u.last_accessed_date), u.date_created,
+                                           $inactive_days, $never_signed_in_days)
                           THEN 'inactive' END) AS why
-    FROM users AS u
+    FROM azure_devops.user_entitlements AS u
 )
 SELECT
     f.organization,
@@ -54,6 +46,5 @@ FROM flagged AS f
 JOIN azure_devops.effective_group_memberships AS m
     ON m.organization = f.organization AND m.member_descriptor = f.user_descriptor
 JOIN admin_groups AS g ON g.descriptor = m.group_descriptor
-WHERE m.organization = $organization
-  AND f.why <> ''
+WHERE f.why <> ''
 GROUP BY f.organization, f.resource_id, f.display_name, f.principal_name, f.why

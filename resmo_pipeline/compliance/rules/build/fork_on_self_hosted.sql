@@ -25,6 +25,5 @@ SELECT
 FROM azure_devops.build_definitions AS bd
 LEFT JOIN azure_devops.agent_queues AS q
     ON q.organization = bd.organization AND q.project_id = bd.project_id AND q.id = bd.queue_id
-WHERE bd.organization = $organization
-  AND bd.fork_builds_enabled
+WHERE bd.fork_builds_enabled
   AND NOT coalesce(bd.pool_is_hosted, q.pool_is_hosted, TRUE)

@@ -33,6 +33,5 @@ SELECT
                      CASE WHEN fork_allow_full_access_token THEN 'a full-access job token' END)
         AS message
 FROM azure_devops.build_definitions
-WHERE organization = $organization
-  AND fork_builds_enabled
+WHERE fork_builds_enabled
   AND (fork_allow_secrets OR fork_allow_full_access_token)

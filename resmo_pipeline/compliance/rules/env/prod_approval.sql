@@ -26,13 +26,9 @@ requires: [environments, check_configurations]
 WITH approvals AS (
     SELECT c.project_id, c.resource_id_ref,
            coalesce(c.requester_cannot_be_approver, FALSE) AS requester_cannot_be_approver,
-           list_filter(
-               [regexp_replace(coalesce(a ->> 'displayName', a ->> 'uniqueName', ''), '^\[[^\]]*\]\\', '')
-                FOR a IN coalesce(CAST(c.approvers AS JSON[]), [])],
-               lambda n: list_contains($broad_groups, n)) AS broad
+           broad_approvers(c.approvers, $broad_groups) AS broad
     FROM azure_devops.check_configurations AS c
-    WHERE c.organization = $organization
-      AND c.resource_type = 'environment'
+    WHERE c.resource_type = 'environment'
       AND c.type_name = 'Approval'
       AND NOT coalesce(c.is_disabled, FALSE)
 ), judged AS (
@@ -42,8 +38,7 @@ WITH approvals AS (
            bool_or(NOT a.requester_cannot_be_approver) AS self_approval
     FROM azure_devops.environments AS e
     LEFT JOIN approvals AS a ON a.project_id = e.project_id AND a.resource_id_ref = CAST(e.id AS VARCHAR)
-    WHERE e.organization = $organization
-      AND regexp_matches(e.name, $production_pattern)
+    WHERE regexp_matches(e.name, $production_pattern)
     GROUP BY ALL
 )
 SELECT

@@ -30,11 +30,9 @@ requires: [extensions]
 */
 WITH judged AS (
     SELECT *,
-           list_filter(coalesce(CAST(scopes AS VARCHAR[]), []), lambda s: list_contains($critical_scopes, s)) AS critical,
-           CAST(current_timestamp AT TIME ZONE 'UTC' AS TIMESTAMP) AS now_utc
+           list_filter(coalesce(CAST(scopes AS VARCHAR[]), []), lambda s: list_contains($critical_scopes, s)) AS critical
     FROM azure_devops.extensions
-    WHERE organization = $organization
-      AND NOT coalesce(is_built_in, FALSE)
+    WHERE NOT coalesce(is_built_in, FALSE)
       AND NOT coalesce(is_disabled, FALSE)
 ), reasons AS (
     SELECT *,
@@ -42,8 +40,8 @@ WITH judged AS (
                      CASE WHEN NOT list_contains($allowed_publishers, publisher_id)
                           THEN 'publisher ' || publisher_id || ' is not allow-listed' END,
                      CASE WHEN len(critical) > 0 THEN 'critical scopes ' || array_to_string(critical, ', ') END,
-                     CASE WHEN last_published < now_utc - to_days($stale_days)
-                          THEN 'last published ' || date_diff('day', last_published, now_utc) || ' days ago' END,
+                     CASE WHEN older_than_days(last_published, $stale_days)
+                          THEN 'last published ' || days_since(last_published) || ' days ago' END,
                      CASE WHEN coalesce(flags, '') ILIKE '%preview%' THEN 'preview' END,
                      CASE WHEN has_pipeline_decorator THEN 'injects a pipeline decorator into every run' END)
                AS why

@@ -30,9 +30,8 @@ requires: [feeds, feed_permissions, organization_policies]
 */
 WITH grants AS (
     SELECT p.feed_id, p.role, p.display_name, p.identity_descriptor,
-           regexp_replace(coalesce(p.display_name, ''), '^\[[^\]]*\]\\', '') AS short_name
+           identity_short_name(p.display_name) AS short_name
     FROM azure_devops.feed_permissions AS p
-    WHERE p.organization = $organization
 ), problems AS (
     SELECT feed_id,
            string_agg(DISTINCT
@@ -54,7 +53,7 @@ SELECT
     'feeds' AS resource_type,
     'Feed "' || f.name || '": ' || p.why AS message
 FROM azure_devops.feeds AS f JOIN problems AS p ON p.feed_id = f.id
-WHERE f.organization = $organization AND p.why IS NOT NULL
+WHERE p.why IS NOT NULL
 UNION ALL
 SELECT
     organization,
@@ -64,6 +63,5 @@ SELECT
     'organization_policies' AS resource_type,
     'Additional protection when using public package registries is off (' || name || ')' AS message
 FROM azure_devops.organization_policies
-WHERE organization = $organization
-  AND name = 'Policy.ArtifactsExternalPackageProtectionToken'
-  AND NOT coalesce(TRY_CAST(coalesce(effective_value, value) AS BOOLEAN), FALSE)
+WHERE name = 'Policy.ArtifactsExternalPackageProtectionToken'
+  AND NOT policy_is_on(effective_value, value)

@@ -29,6 +29,5 @@ SELECT
     name AS resource_name,
     'Policy "' || coalesce(description, name) || '" allows it: ' || name || ' is off' AS message
 FROM azure_devops.organization_policies
-WHERE organization = $organization
-  AND list_contains($must_be_on, name)
-  AND NOT coalesce(TRY_CAST(coalesce(effective_value, value) AS BOOLEAN), FALSE)
+WHERE list_contains($must_be_on, name)
+  AND NOT policy_is_on(effective_value, value)

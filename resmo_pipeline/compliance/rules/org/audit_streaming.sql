@@ -26,8 +26,7 @@ SELECT
     'Audit stream "' || display_name || '" (' || consumer_type || ') is ' || coalesce(status, 'unknown')
         || coalesce(': ' || nullif(status_reason, ''), '') AS message
 FROM azure_devops.audit_streams
-WHERE organization = $organization
-  AND lower(coalesce(status, '')) <> 'enabled'
+WHERE lower(coalesce(status, '')) <> 'enabled'
 UNION ALL
 SELECT
     $organization AS organization,
@@ -37,7 +36,7 @@ SELECT
     'No audit stream is enabled: audit events are kept only 90 days and reach no SIEM' AS message
 WHERE NOT EXISTS (
     SELECT 1 FROM azure_devops.audit_streams
-    WHERE organization = $organization AND lower(status) = 'enabled'
+    WHERE lower(status) = 'enabled'
 )
 UNION ALL
 SELECT
@@ -47,6 +46,5 @@ SELECT
     'organization_policies' AS resource_type,
     'Audit logging is off (' || name || ')' AS message
 FROM azure_devops.organization_policies
-WHERE organization = $organization
-  AND name = 'Policy.LogAuditEvents'
-  AND NOT coalesce(TRY_CAST(coalesce(effective_value, value) AS BOOLEAN), FALSE)
+WHERE name = 'Policy.LogAuditEvents'
+  AND NOT policy_is_on(effective_value, value)

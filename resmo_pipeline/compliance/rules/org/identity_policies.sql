@@ -36,10 +36,9 @@ SELECT
         || CASE WHEN list_contains($must_be_on, name) THEN 'off; it should be on' ELSE 'on; it should be off' END
         AS message
 FROM azure_devops.organization_policies
-WHERE organization = $organization
-  AND (
+WHERE (
       (list_contains($must_be_on, name)
-       AND NOT coalesce(TRY_CAST(coalesce(effective_value, value) AS BOOLEAN), FALSE))
+       AND NOT policy_is_on(effective_value, value))
       OR (list_contains($must_be_off, name)
-          AND coalesce(TRY_CAST(coalesce(effective_value, value) AS BOOLEAN), FALSE))
+          AND policy_is_on(effective_value, value))
   )

@@ -28,8 +28,7 @@ SELECT
     'projects' AS resource_type,
     'Project "' || name || '" is public: anyone on the internet can read it' AS message
 FROM azure_devops.projects
-WHERE organization = $organization
-  AND lower(visibility) = 'public'
+WHERE lower(visibility) = 'public'
 UNION ALL
 SELECT
     organization,
@@ -39,6 +38,5 @@ SELECT
     'organization_policies' AS resource_type,
     'The organization allows public projects (' || name || ' is on)' AS message
 FROM azure_devops.organization_policies
-WHERE organization = $organization
-  AND name = 'Policy.AllowAnonymousAccess'
-  AND coalesce(TRY_CAST(coalesce(effective_value, value) AS BOOLEAN), FALSE)
+WHERE name = 'Policy.AllowAnonymousAccess'
+  AND policy_is_on(effective_value, value)

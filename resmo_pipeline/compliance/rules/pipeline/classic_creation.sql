@@ -36,8 +36,7 @@ SELECT
                           THEN 'release' END)
         || ' pipelines' AS message
 FROM azure_devops.pipeline_settings
-WHERE organization = $organization
-  AND NOT (coalesce(disable_classic_build_pipeline_creation, disable_classic_pipeline_creation, FALSE)
+WHERE NOT (coalesce(disable_classic_build_pipeline_creation, disable_classic_pipeline_creation, FALSE)
            AND coalesce(disable_classic_release_pipeline_creation, disable_classic_pipeline_creation, FALSE))
 UNION ALL
 SELECT
@@ -48,5 +47,4 @@ SELECT
     'build_definitions' AS resource_type,
     'Build definition "' || name || '" is a classic (designer) pipeline' AS message
 FROM azure_devops.build_definitions
-WHERE organization = $organization
-  AND process_type = 1
+WHERE process_type = 1

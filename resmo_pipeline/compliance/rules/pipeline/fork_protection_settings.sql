@@ -39,8 +39,7 @@ SELECT
                           THEN 'a team member comment before fork builds' END)
         AS message
 FROM azure_devops.pipeline_settings
-WHERE organization = $organization
-  AND (
+WHERE (
       NOT coalesce(fork_protection_enabled, FALSE)
       OR (coalesce(builds_enabled_for_forks, TRUE) AND NOT (
               coalesce(enforce_no_access_to_secrets_from_forks, FALSE)

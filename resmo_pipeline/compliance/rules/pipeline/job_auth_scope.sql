@@ -37,8 +37,7 @@ SELECT
                      CASE WHEN NOT coalesce(enforce_job_auth_scope_for_releases, FALSE) THEN 'release pipelines' END)
         || ' to the project' AS message
 FROM azure_devops.pipeline_settings
-WHERE organization = $organization
-  AND NOT (coalesce(enforce_job_auth_scope, FALSE) AND coalesce(enforce_job_auth_scope_for_releases, FALSE))
+WHERE NOT (coalesce(enforce_job_auth_scope, FALSE) AND coalesce(enforce_job_auth_scope_for_releases, FALSE))
 UNION ALL
 SELECT
     organization,
@@ -48,5 +47,4 @@ SELECT
     'build_definitions' AS resource_type,
     'Build definition "' || name || '" runs with a collection-scoped job token (projectCollection)' AS message
 FROM azure_devops.build_definitions
-WHERE organization = $organization
-  AND lower(job_authorization_scope) = 'projectcollection'
+WHERE lower(job_authorization_scope) = 'projectcollection'

@@ -28,5 +28,4 @@ SELECT
     'Project "' || project_name || '" does not limit job tokens to the repositories a YAML pipeline references'
         AS message
 FROM azure_devops.pipeline_settings
-WHERE organization = $organization
-  AND NOT coalesce(enforce_referenced_repo_scoped_token, FALSE)
+WHERE NOT coalesce(enforce_referenced_repo_scoped_token, FALSE)

@@ -30,14 +30,12 @@ WITH settable AS (
     SELECT 'build_definitions' AS resource_type, d.organization, d.resource_id, d.name, d.project_name, d.id,
            v.key AS variable, v.value ->> 'value' AS value
     FROM azure_devops.build_definitions AS d, json_each(d.variables) AS v
-    WHERE d.organization = $organization
-      AND coalesce(TRY_CAST(v.value ->> 'allowOverride' AS BOOLEAN), FALSE)
+    WHERE json_flag(v.value, 'allowOverride')
     UNION ALL
     SELECT 'release_definitions', d.organization, d.resource_id, d.name, d.project_name, d.id,
            v.key, v.value ->> 'value'
     FROM azure_devops.release_definitions AS d, json_each(d.variables) AS v
-    WHERE d.organization = $organization
-      AND coalesce(TRY_CAST(v.value ->> 'allowOverride' AS BOOLEAN), FALSE)
+    WHERE json_flag(v.value, 'allowOverride')
 )
 SELECT
     organization,
@@ -48,8 +46,7 @@ SELECT
     NULL AS id,
     'Project "' || project_name || '" does not limit variables that can be set at queue time' AS message
 FROM azure_devops.pipeline_settings
-WHERE organization = $organization
-  AND NOT coalesce(enforce_settable_var, FALSE)
+WHERE NOT coalesce(enforce_settable_var, FALSE)
 UNION ALL
 SELECT
     organization,

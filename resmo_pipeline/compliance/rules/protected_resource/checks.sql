@@ -36,22 +36,16 @@ WITH resources AS (
            first(project_name ORDER BY project_name) OVER (PARTITION BY resource_type, resource_id_ref) AS project_name,
            first(project_id ORDER BY project_name) OVER (PARTITION BY resource_type, resource_id_ref) AS project_id
     FROM azure_devops.pipeline_permissions
-    WHERE organization = $organization
-      AND list_contains($resource_types, resource_type)
+    WHERE list_contains($resource_types, resource_type)
       AND regexp_matches(coalesce(resource_name, ''), $production_pattern)
 ), checks AS (
     SELECT resource_type, resource_id_ref,
            bool_or(type_name = 'ExtendsCheck'
                    OR (type_name = 'Task Check'
                        AND settings ->> '$.definitionRef.name' = 'evaluatebranchProtection')) AS branch_protected,
-           list_distinct(flatten(list(
-               list_filter(
-                   [regexp_replace(coalesce(a ->> 'displayName', a ->> 'uniqueName', ''), '^\[[^\]]*\]\\', '')
-                    FOR a IN coalesce(CAST(approvers AS JSON[]), [])],
-                   lambda n: list_contains($broad_groups, n))))) AS broad
+           list_distinct(flatten(list(broad_approvers(approvers, $broad_groups)))) AS broad
     FROM azure_devops.check_configurations
-    WHERE organization = $organization
-      AND NOT coalesce(is_disabled, FALSE)
+    WHERE NOT coalesce(is_disabled, FALSE)
     GROUP BY resource_type, resource_id_ref
 )
 SELECT
@@ -60,14 +54,9 @@ SELECT
         AS resource_id,
     r.resource_name,
     r.project_name,
-    CASE r.resource_type WHEN 'endpoint' THEN 'service_connections' WHEN 'variablegroup' THEN 'variable_groups'
-         WHEN 'securefile' THEN 'secure_files' WHEN 'queue' THEN 'agent_queues' ELSE 'repositories' END
-        AS resource_type,
+    pipeline_resource_table(r.resource_type) AS resource_type,
     r.resource_id_ref AS id,
-    'Production ' || CASE r.resource_type WHEN 'endpoint' THEN 'service connection'
-                          WHEN 'variablegroup' THEN 'variable group' WHEN 'securefile' THEN 'secure file'
-                          WHEN 'queue' THEN 'agent queue' ELSE r.resource_type END
-        || ' "' || r.resource_name || '" '
+    'Production ' || pipeline_resource_label(r.resource_type) || ' "' || r.resource_name || '" '
         || concat_ws('; ',
                      CASE WHEN NOT coalesce(c.branch_protected, FALSE)
                           THEN 'has no Branch control or Required template check' END,

@@ -32,8 +32,7 @@ WITH stages AS (
                     FALSE) AS creator_can_approve
     FROM azure_devops.release_definitions AS d,
          unnest(CAST(d.environments AS JSON[])) AS e(stage)
-    WHERE d.organization = $organization
-      AND NOT coalesce(d.deleted, FALSE)
+    WHERE NOT coalesce(d.deleted, FALSE)
 )
 SELECT
     organization,

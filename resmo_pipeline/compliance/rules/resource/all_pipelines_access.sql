@@ -27,14 +27,9 @@ SELECT
     p.resource_id,
     p.resource_name,
     p.project_name,
-    CASE p.resource_type WHEN 'environment' THEN 'environments' WHEN 'queue' THEN 'agent_queues'
-         WHEN 'repository' THEN 'repositories' ELSE 'pipeline_permissions' END AS resource_type,
+    pipeline_resource_table(p.resource_type) AS resource_type,
     p.resource_id_ref AS id,
-    CASE p.resource_type WHEN 'queue' THEN 'Agent queue' WHEN 'environment' THEN 'Environment'
-         WHEN 'repository' THEN 'Repository' ELSE p.resource_type END
+    upper(left(pipeline_resource_label(p.resource_type), 1)) || substr(pipeline_resource_label(p.resource_type), 2)
         || ' "' || coalesce(p.resource_name, p.resource_id_ref) || '" is authorized for all pipelines in '
         || coalesce(p.project_name, p.project_id) AS message
-FROM azure_devops.pipeline_permissions AS p
-WHERE p.organization = $organization
-  AND p.all_pipelines_authorized
-  AND list_contains($resource_types, p.resource_type)
+FROM open_to_all_pipelines($resource_types) AS p

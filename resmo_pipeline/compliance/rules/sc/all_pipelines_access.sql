@@ -28,11 +28,6 @@ SELECT
         || string_agg(DISTINCT coalesce(pp.project_name, pp.project_id), ', ' ORDER BY coalesce(pp.project_name, pp.project_id))
         AS message
 FROM azure_devops.service_connections AS sc
-JOIN azure_devops.pipeline_permissions AS pp
-    ON pp.organization = sc.organization
-   AND pp.resource_type = 'endpoint'
-   AND pp.resource_id_ref = sc.id
-WHERE sc.organization = $organization
-  AND pp.organization = $organization
-  AND pp.all_pipelines_authorized
+JOIN open_to_all_pipelines(['endpoint']) AS pp
+    ON pp.resource_id_ref = sc.id
 GROUP BY sc.organization, sc.resource_id, sc.name, sc.project_name, sc.id, sc.type

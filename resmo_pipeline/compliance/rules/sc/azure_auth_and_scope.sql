@@ -40,8 +40,7 @@ SELECT
                                || CASE scope_level WHEN 'ManagementGroup' THEN 'management group'
                                                    ELSE lower(scope_level) END END) AS message
 FROM azure_devops.service_connections
-WHERE organization = $organization
-  AND lower(type) = 'azurerm'
+WHERE lower(type) = 'azurerm'
   AND (list_contains($secret_authentication_types, authentication_type)
        OR (list_contains($broad_scope_levels, scope_level)
            AND coalesce(authorization_scope, '') NOT ILIKE '%/resourcegroups/%'))

@@ -24,5 +24,4 @@ SELECT
     id,
     'Service connection "' || name || '" is a classic Azure (service management) connection' AS message
 FROM azure_devops.service_connections
-WHERE organization = $organization
-  AND lower(type) = 'azure'
+WHERE lower(type) = 'azure'

@@ -26,5 +26,4 @@ SELECT
     'Service connection "' || name || '" is shared with '
         || coalesce(shared_project_count, json_array_length(project_ids)) || ' projects' AS message
 FROM azure_devops.service_connections
-WHERE organization = $organization
-  AND coalesce(shared_project_count, json_array_length(project_ids), 1) > $max_projects
+WHERE coalesce(shared_project_count, json_array_length(project_ids), 1) > $max_projects

@@ -22,7 +22,6 @@ requires: [service_connections, service_connection_usage]
 WITH usage AS (
     SELECT endpoint_id, max(last_used_at) AS last_used_at
     FROM azure_devops.service_connection_usage
-    WHERE organization = $organization
     GROUP BY endpoint_id
 )
 SELECT
@@ -33,14 +32,9 @@ SELECT
     sc.id,
     'Service connection "' || sc.name || '" '
         || CASE WHEN u.last_used_at IS NULL THEN 'has never been used'
-                ELSE 'was last used ' || date_diff('day', u.last_used_at,
-                                                    CAST(current_timestamp AT TIME ZONE 'UTC' AS TIMESTAMP))
-                     || ' days ago' END AS message
+                ELSE 'was last used ' || days_since(u.last_used_at) || ' days ago' END AS message
 FROM azure_devops.service_connections AS sc
 LEFT JOIN usage AS u ON u.endpoint_id = sc.id
-WHERE sc.organization = $organization
-  AND CASE WHEN u.last_used_at IS NULL
-           THEN coalesce(TRY_CAST(sc.raw ->> '$.creationDate' AS TIMESTAMP), TIMESTAMP '1970-01-01')
-                < CAST(current_timestamp AT TIME ZONE 'UTC' AS TIMESTAMP) - to_days($inactive_days)
-           ELSE u.last_used_at < CAST(current_timestamp AT TIME ZONE 'UTC' AS TIMESTAMP) - to_days($inactive_days)
-      END
+WHERE is_inactive(u.last_used_at,
+                  coalesce(TRY_CAST(sc.raw ->> '$.creationDate' AS TIMESTAMP), TIMESTAMP '1970-01-01'),
+                  $inactive_days, $inactive_days)

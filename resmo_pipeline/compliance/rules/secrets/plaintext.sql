@@ -28,32 +28,27 @@ requires: [build_definitions, release_definitions, variable_groups, agents]
 WITH candidates AS (
     SELECT 'build_definitions' AS resource_type, d.organization, d.resource_id, d.name, d.project_name,
            CAST(d.id AS VARCHAR) AS id, v.key AS variable, v.value ->> 'value' AS value,
-           coalesce(TRY_CAST(v.value ->> 'isSecret' AS BOOLEAN), FALSE) AS is_secret
+           json_flag(v.value, 'isSecret') AS is_secret
     FROM azure_devops.build_definitions AS d, json_each(d.variables) AS v
-    WHERE d.organization = $organization
     UNION ALL
     SELECT 'release_definitions', d.organization, d.resource_id, d.name, d.project_name, CAST(d.id AS VARCHAR),
-           v.key, v.value ->> 'value', coalesce(TRY_CAST(v.value ->> 'isSecret' AS BOOLEAN), FALSE)
+           v.key, v.value ->> 'value', json_flag(v.value, 'isSecret')
     FROM azure_devops.release_definitions AS d, json_each(d.variables) AS v
-    WHERE d.organization = $organization
     UNION ALL
     SELECT 'release_definitions', d.organization, d.resource_id, d.name, d.project_name, CAST(d.id AS VARCHAR),
            (stage ->> 'name') || '/' || v.key, v.value ->> 'value',
-           coalesce(TRY_CAST(v.value ->> 'isSecret' AS BOOLEAN), FALSE)
+           json_flag(v.value, 'isSecret')
     FROM azure_devops.release_definitions AS d,
          unnest(CAST(d.environments AS JSON[])) AS e(stage),
          json_each(stage -> 'variables') AS v
-    WHERE d.organization = $organization
     UNION ALL
     SELECT 'variable_groups', g.organization, g.resource_id, g.name, g.project_name, CAST(g.id AS VARCHAR),
-           v.key, v.value ->> 'value', coalesce(TRY_CAST(v.value ->> 'isSecret' AS BOOLEAN), FALSE)
+           v.key, v.value ->> 'value', json_flag(v.value, 'isSecret')
     FROM azure_devops.variable_groups AS g, json_each(g.variables) AS v
-    WHERE g.organization = $organization
     UNION ALL
     SELECT 'agents', a.organization, a.resource_id, a.name, NULL, CAST(a.pool_id AS VARCHAR),
            v.key, v.value ->> '$', FALSE
     FROM azure_devops.agents AS a, json_each(a.user_capabilities) AS v
-    WHERE a.organization = $organization
 )
 SELECT
     organization,

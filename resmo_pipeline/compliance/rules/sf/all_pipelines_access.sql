@@ -25,11 +25,6 @@ SELECT
     'Secure file "' || sf.name || '" is authorized for all pipelines in ' || coalesce(sf.project_name, sf.project_id)
         AS message
 FROM azure_devops.secure_files AS sf
-JOIN azure_devops.pipeline_permissions AS pp
-    ON pp.organization = sf.organization
-   AND pp.resource_type = 'securefile'
-   AND pp.resource_id_ref = sf.id
+JOIN open_to_all_pipelines(['securefile']) AS pp
+    ON pp.resource_id_ref = sf.id
    AND pp.project_id = sf.project_id
-WHERE sf.organization = $organization
-  AND pp.organization = $organization
-  AND pp.all_pipelines_authorized

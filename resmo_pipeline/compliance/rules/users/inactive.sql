@@ -24,24 +24,15 @@ params:
   ignored_license_types: []
 requires: [user_entitlements]
 */
-WITH users AS (
-    SELECT *,
-           CASE WHEN last_accessed_date < TIMESTAMP '1900-01-02' THEN NULL ELSE last_accessed_date END AS last_access,
-           CAST(current_timestamp AT TIME ZONE 'UTC' AS TIMESTAMP) AS now_utc
-    FROM azure_devops.user_entitlements
-    WHERE organization = $organization
-      AND NOT list_contains($ignored_license_types, coalesce(license_type, ''))
-)
 SELECT
     organization,
     resource_id,
     coalesce(display_name, principal_name) AS resource_name,
     CASE WHEN last_access IS NULL
          THEN coalesce(user_type, 'user') || ' ' || coalesce(principal_name, display_name)
-              || ' never signed in (account created ' || date_diff('day', date_created, now_utc) || ' days ago)'
+              || ' never signed in (account created ' || days_since(date_created) || ' days ago)'
          ELSE coalesce(user_type, 'user') || ' ' || coalesce(principal_name, display_name)
-              || ' last signed in ' || date_diff('day', last_access, now_utc) || ' days ago'
+              || ' last signed in ' || days_since(last_access) || ' days ago'
     END AS message
-FROM users
-WHERE (last_access IS NOT NULL AND last_access < now_utc - to_days($inactive_days))
-   OR (last_access IS NULL AND date_created < now_utc - to_days($never_signed_in_days))
+FROM inactive_users($inactive_days, $never_signed_in_days)
+WHERE NOT list_contains($ignored_license_types, coalesce(license_type, ''))

@@ -31,13 +31,8 @@ SELECT
         || string_agg(DISTINCT coalesce(pp.project_name, pp.project_id), ', ' ORDER BY coalesce(pp.project_name, pp.project_id))
         AS message
 FROM azure_devops.variable_groups AS vg
-JOIN azure_devops.pipeline_permissions AS pp
-    ON pp.organization = vg.organization
-   AND pp.resource_type = 'variablegroup'
-   AND pp.resource_id_ref = CAST(vg.id AS VARCHAR)
-WHERE vg.organization = $organization
-  AND pp.organization = $organization
-  AND pp.all_pipelines_authorized
-  AND (coalesce(vg.secret_variable_count, 0) > 0 OR vg.type = 'AzureKeyVault')
+JOIN open_to_all_pipelines(['variablegroup']) AS pp
+    ON pp.resource_id_ref = CAST(vg.id AS VARCHAR)
+WHERE (coalesce(vg.secret_variable_count, 0) > 0 OR vg.type = 'AzureKeyVault')
 GROUP BY vg.organization, vg.resource_id, vg.name, vg.project_name, vg.id, vg.type, vg.key_vault_name,
     vg.secret_variable_count

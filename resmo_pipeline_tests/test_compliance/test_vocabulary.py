@@ -1,0 +1,155 @@
+"""The shared SQL vocabulary: each macro's violating and satisfying case, and organization scoping."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from resmo_pipeline.compliance.loader import builtin_rules, catalog_tables, empty_warehouse
+from resmo_pipeline.compliance.vocabulary import macros, rule_connection
+
+README = Path(__file__).parents[2] / "README.md"
+
+
+def _warehouse() -> duckdb.DuckDBPyConnection:
+    conn = duckdb.connect(":memory:")
+    conn.execute("CREATE SCHEMA azure_devops")
+    for name, columns in catalog_tables().items():
+        column_sql = ", ".join(f'"{column}" {kind}' for column, kind in columns.items())
+        conn.execute(f'CREATE TABLE azure_devops."{name}" ({column_sql})')
+    return conn
+
+
+@pytest.fixture
+def warehouse() -> Iterator[duckdb.DuckDBPyConnection]:
+    conn = _warehouse()
+    yield conn
+    conn.close()
+
+
+def scalar(sql: str) -> object:
+    conn = empty_warehouse()
+    try:
+        return conn.execute(f"SELECT {sql}").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_every_macro_is_documented_in_its_file_and_in_the_readme() -> None:
+    readme = README.read_text(encoding="utf-8")
+    for macro in macros():
+        assert macro.doc, macro.name
+        assert f"`{macro.signature}`" in readme, macro.signature
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        # policy scope on the default branch refs/heads/main of repository r1
+        ("policy_scope_applies_to_default_branch(NULL, NULL, 'DefaultBranch', 'r1', 'refs/heads/main')", True),
+        ("policy_scope_applies_to_default_branch('r1', 'refs/heads/main', 'Exact', 'r1', 'refs/heads/main')", True),
+        ("policy_scope_applies_to_default_branch('r1', 'refs/heads/dev', 'Exact', 'r1', 'refs/heads/main')", False),
+        ("policy_scope_applies_to_default_branch(NULL, 'refs/heads/', 'Prefix', 'r1', 'refs/heads/main')", True),
+        ("policy_scope_applies_to_default_branch(NULL, 'refs/heads/rel', 'Prefix', 'r1', 'refs/heads/main')", False),
+        ("policy_scope_applies_to_default_branch('r1', NULL, NULL, 'r1', 'refs/heads/main')", True),
+        ("policy_scope_applies_to_default_branch('r2', NULL, NULL, 'r1', 'refs/heads/main')", False),
+        ("policy_scope_applies_to_default_branch('r2', NULL, 'DefaultBranch', 'r1', 'refs/heads/main')", False),
+        ("policy_is_on('true', 'false')", True),
+        ("policy_is_on(NULL, 'false')", False),
+        ("policy_is_on(NULL, NULL)", False),
+        ("json_flag('{\"isSecret\": true}'::JSON, 'isSecret')", True),
+        ("json_flag('{\"value\": \"x\"}'::JSON, 'isSecret')", False),
+        ("older_than_days(utc_now() - INTERVAL 10 DAY, 5)", True),
+        ("older_than_days(utc_now() - INTERVAL 1 DAY, 5)", False),
+        ("older_than_days(NULL, 5)", False),
+        ("days_since(utc_now() - INTERVAL 3 DAY)", 3),
+        ("last_sign_in(TIMESTAMP '0001-01-01')", None),
+        ("last_sign_in(TIMESTAMP '2024-05-01') = TIMESTAMP '2024-05-01'", True),
+        ("is_inactive(utc_now() - INTERVAL 100 DAY, NULL, 90, 30)", True),
+        ("is_inactive(utc_now() - INTERVAL 10 DAY, NULL, 90, 30)", False),
+        ("is_inactive(NULL, utc_now() - INTERVAL 40 DAY, 90, 30)", True),
+        ("is_inactive(NULL, utc_now() - INTERVAL 20 DAY, 90, 30)", False),
+        ("identity_short_name('[Fabrikam]\\Contributors')", "Contributors"),
+        ("identity_short_name('Alice')", "Alice"),
+        ("broad_approvers('[{\"displayName\": \"[p]\\\\Contributors\"}, {\"displayName\": \"Bob\"}]'::JSON,"
+         " ['Contributors'])", ["Contributors"]),
+        ("broad_approvers('[{\"displayName\": \"Bob\"}]'::JSON, ['Contributors'])", []),
+        ("group_label(NULL, 'Project Collection Administrators', '[org]\\Project Collection Administrators')",
+         "Project Collection Administrators"),
+        ("group_label('p1', 'Project Administrators', '[Web]\\Project Administrators')",
+         "[Web]\\Project Administrators"),
+        ("organization_url('contoso')", "https://dev.azure.com/contoso"),
+        ("project_url('contoso', 'Web Shop')", "https://dev.azure.com/contoso/Web%20Shop"),
+        ("pipeline_resource_table('endpoint')", "service_connections"),
+        ("pipeline_resource_table('something')", "pipeline_permissions"),
+        ("pipeline_resource_label('queue')", "agent queue"),
+    ],
+)
+def test_scalar_macros(expression: str, expected: object) -> None:
+    assert scalar(expression) == expected
+
+
+def test_table_macros_return_only_matching_rows(warehouse: duckdb.DuckDBPyConnection) -> None:
+    warehouse.execute(
+        """
+        INSERT INTO azure_devops.pipeline_permissions (organization, resource_id, resource_type, resource_id_ref,
+                                                       all_pipelines_authorized)
+        VALUES ('a', 'open', 'endpoint', 'e1', TRUE), ('a', 'closed', 'endpoint', 'e2', FALSE),
+               ('a', 'queue', 'queue', 'q1', TRUE), ('b', 'other-org', 'endpoint', 'e3', TRUE);
+        INSERT INTO azure_devops.groups (organization, resource_id, descriptor, display_name, principal_name,
+                                         project_id, is_admin_group)
+        VALUES ('a', 'g1', 'd1', 'Project Administrators', '[Web]\\Project Administrators', 'p1', TRUE),
+               ('a', 'g2', 'd2', 'Contributors', '[Web]\\Contributors', 'p1', FALSE);
+        INSERT INTO azure_devops.user_entitlements (organization, resource_id, last_accessed_date, date_created)
+        VALUES ('a', 'dormant', TIMESTAMP '2000-01-01', TIMESTAMP '1999-01-01'),
+               ('a', 'never', TIMESTAMP '0001-01-01', TIMESTAMP '2000-01-01'),
+               ('a', 'active', CAST(now() AS TIMESTAMP), TIMESTAMP '2000-01-01'),
+               ('a', 'new', TIMESTAMP '0001-01-01', CAST(now() AS TIMESTAMP));
+        INSERT INTO azure_devops.policy_configurations (organization, resource_id, type_id, is_enabled, is_blocking,
+                                                        deleted, scope)
+        VALUES ('a', 'on', 't', TRUE, TRUE, FALSE, '[{"repositoryId": "r1", "matchKind": "DefaultBranch"}]'),
+               ('a', 'optional', 't', TRUE, FALSE, FALSE, '[{"repositoryId": "r2", "matchKind": "DefaultBranch"}]'),
+               ('a', 'other-type', 'u', TRUE, TRUE, FALSE, '[{"repositoryId": "r3", "matchKind": "DefaultBranch"}]');
+        """
+    )
+    with rule_connection(warehouse, "a") as conn:
+        def ids(sql: str) -> list[str]:
+            return sorted(row[0] for row in conn.execute(sql).fetchall())
+
+        assert ids("SELECT resource_id FROM open_to_all_pipelines(['endpoint'])") == ["open"]
+        assert ids("SELECT resource_id FROM open_to_all_pipelines(['endpoint', 'queue'])") == ["open", "queue"]
+        assert ids("SELECT group_name FROM privileged_groups()") == ["[Web]\\Project Administrators"]
+        assert ids("SELECT resource_id FROM inactive_users(90, 30)") == ["dormant", "never"]
+        assert ids("SELECT scope_repository_id FROM enforced_policy_scopes('t')") == ["r1"]
+
+
+def test_rule_connection_scopes_every_table_to_the_organization_and_leaves_no_trace(tmp_path: Path) -> None:
+    path = tmp_path / "w.duckdb"
+    conn = duckdb.connect(str(path))
+    conn.execute("CREATE SCHEMA azure_devops; CREATE SCHEMA meta; CREATE TABLE meta.notes (x INT)")
+    conn.execute("CREATE TABLE azure_devops.projects (organization VARCHAR, resource_id VARCHAR, name VARCHAR)")
+    conn.execute("INSERT INTO azure_devops.projects VALUES ('a', 'p1', 'Web'), ('b', 'p2', 'Api')")
+    cursor = conn.cursor()
+    with rule_connection(cursor, "b"):
+        assert cursor.execute("SELECT resource_id FROM azure_devops.projects").fetchall() == [("p2",)]
+        assert cursor.execute("SELECT count(*) FROM meta.notes").fetchall() == [(0,)]  # other schemas still read
+        assert cursor.execute("SELECT count(*) FROM azure_devops.repositories").fetchall() == [(0,)]  # not collected
+    assert cursor.execute("SELECT count(*) FROM azure_devops.projects").fetchall() == [(2,)]  # restored
+    cursor.close()
+    conn.close()
+    conn = duckdb.connect(str(path))
+    assert conn.execute("SELECT count(*) FROM duckdb_views() WHERE NOT internal").fetchall() == [(0,)]
+    assert conn.execute("SELECT count(*) FROM duckdb_functions() WHERE function_name = 'utc_now'").fetchall() == [(0,)]
+    databases = conn.execute("SELECT database_name FROM duckdb_databases() WHERE NOT internal").fetchall()
+    assert databases == [("w",)]
+    conn.close()
+
+
+def test_no_built_in_rule_shows_a_parameter_placeholder() -> None:
+    for rule in builtin_rules():
+        for field, text in rule.rendered().items():
+            assert "$" not in text, (rule.id, field, text)
+    inactive = builtin_rules().get("users.inactive")
+    assert "for 90 days" in inactive.rendered()["description"]
+    assert "for 45 days" in inactive.rendered({"inactive_days": 45})["description"]
