@@ -37,6 +37,7 @@ RESOURCE_AREAS: tuple[ResourceArea, ...] = (
     ResourceArea("1814ab31-2f4f-4a9f-8761-f4d77dc5a5d7", "serviceendpoint", "dev.azure.com"),
     ResourceArea("a85b8835-c1a1-4aac-ae97-1c3d0ba72dbd", "distributedtask", "dev.azure.com"),
     ResourceArea("5264459e-e5e0-4bd8-b118-0985e68a4ec5", "wit", "dev.azure.com"),
+    ResourceArea("1d4f49f9-02b9-4e26-b826-2cdb6195f2a9", "work", "dev.azure.com"),
     ResourceArea("0a833654-df2a-437e-8253-fe6b63b82035", "environments", "dev.azure.com"),
     ResourceArea("e81700f7-3be2-46de-8624-2eb35882fcaa", "Location", "dev.azure.com"),
     ResourceArea("bb1e7ec9-e901-4b68-999a-de7012b920f8", "Graph", "vssps.dev.azure.com"),

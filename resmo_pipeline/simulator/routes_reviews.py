@@ -33,10 +33,10 @@ def _criterion(request: SimRequest, name: str) -> str | None:
     return request.param(f"searchCriteria.{name}")
 
 
-def pull_requests(request: SimRequest, project: dict[str, Any]) -> SimResponse:
-    """Pull requests of a project: `searchCriteria.status` (default active), repositoryId, creatorId,
-    reviewerId, source/targetRefName, minTime/maxTime on created (default) or closed; newest first,
-    `$top`/`$skip` paging."""
+def pull_requests(request: SimRequest, project: dict[str, Any], in_repository: str | None = None) -> SimResponse:
+    """Pull requests of a project (or of `in_repository`): `searchCriteria.status` (default active),
+    repositoryId, creatorId, reviewerId, source/targetRefName, minTime/maxTime on created (default) or closed;
+    newest first, `$top`/`$skip` paging."""
     status = _criterion(request, "status") or "active"
     if status not in PR_STATUSES:
         return paging.bad_parameter("searchCriteria.status", status)
@@ -56,6 +56,8 @@ def pull_requests(request: SimRequest, project: dict[str, Any]) -> SimResponse:
             return False
         if repo_id and pr["repository"]["id"] != repo_id:
             return False
+        if in_repository and pr["repository"]["id"] != in_repository:
+            return False
         if creator and pr["createdBy"]["id"] != creator:
             return False
         if reviewer and all(r["id"] != reviewer for r in pr["reviewers"]):
@@ -72,6 +74,15 @@ def pull_requests(request: SimRequest, project: dict[str, Any]) -> SimResponse:
     items = sorted((pr for pr in state_of(request).pull_requests.get(project["id"], []) if keep(pr)),
                    key=lambda pr: -pr["pullRequestId"])
     return paging.top_skip(request, items, default_top=PR_DEFAULT_TOP)
+
+
+def repository_pull_requests(request: SimRequest, project: dict[str, Any]) -> SimResponse:
+    """`git/repositories/{repositoryId}/pullrequests`: the project listing narrowed to one repository."""
+    key = unquote(request.path_params["repositoryId"])
+    repo = state_of(request).repository(key, project["id"])
+    if repo is None:
+        return _repo_not_found(key)
+    return pull_requests(request, project, in_repository=repo["id"])
 
 
 def repo_enablement(request: SimRequest, project: dict[str, Any]) -> SimResponse:
@@ -96,10 +107,13 @@ def repo_enablement(request: SimRequest, project: dict[str, Any]) -> SimResponse
 
 
 PULL_REQUESTS_LOCATION = ("git", "pullRequests", "a5d28130-9cd2-40fa-9f08-902e7daa9efb", 1)
+REPOSITORY_PULL_REQUESTS_LOCATION = ("git", "pullRequests", "9946fd70-0d40-406e-b686-b4744cbbcc37", 1)
 
 ROUTES: list[Route] = [
     route("GET", DEV, "{project}/_apis/git/pullrequests", with_project(pull_requests), "vso.code",
           location=PULL_REQUESTS_LOCATION),
+    route("GET", DEV, "{project}/_apis/git/repositories/{repositoryId}/pullrequests",
+          with_project(repository_pull_requests), "vso.code", location=REPOSITORY_PULL_REQUESTS_LOCATION),
     route("GET", ADVSEC, "{project}/_apis/management/repositories/{repository}/enablement",
           with_project(repo_enablement), "vso.advsec", preview=True),
 ]
