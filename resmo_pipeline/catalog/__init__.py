@@ -23,6 +23,7 @@ from resmo_pipeline.catalog import (
     internal_api,
     library,
     organization_settings,
+    pipeline_yaml,
     pipelines,
     pull_requests,
     roles,
@@ -34,7 +35,7 @@ from resmo_pipeline.catalog.model import Call, Column, FanOut, FetchContext, Res
 
 _MODULES = (core, identity, code, library, agents, pipelines, security, audit, artifacts, extensions, internal_api,
             organization_settings,
-            service_hooks, deployments, builds, roles, pull_requests, boards)
+            service_hooks, deployments, builds, pipeline_yaml, roles, pull_requests, boards)
 
 
 def _in_dependency_order(types: list[ResourceType]) -> dict[str, ResourceType]:

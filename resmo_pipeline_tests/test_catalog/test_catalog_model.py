@@ -29,11 +29,13 @@ ISSUE_10_TYPES = {
     "organization_entra_connection", "advanced_security", "project_features", "feed_retention_policies",
     "feed_global_permissions", "role_assignments", "environment_deployments",
 }
+#: Issue 11: pipeline YAML analysis.
+ISSUE_11_TYPES = {"pipeline_yaml_elements"}
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "resource-types.md"
 
 
-def test_every_type_of_issues_4_and_10_is_in_the_catalog() -> None:
-    assert set(RESOURCE_TYPES) == ISSUE_4_TYPES | ISSUE_10_TYPES
+def test_every_type_of_issues_4_10_and_11_is_in_the_catalog() -> None:
+    assert set(RESOURCE_TYPES) == ISSUE_4_TYPES | ISSUE_10_TYPES | ISSUE_11_TYPES
     assert len(RESOURCE_TYPES) >= 50
 
 

@@ -38,8 +38,9 @@ steps:
   displayName: Test
 """
 
-#: The demo's interesting pipeline: the job token stays in .git/config for later steps, and a branch name
-#: (attacker-controlled for pull requests) goes straight into a shell command.
+#: The demo's interesting pipeline: the job token stays in .git/config for later steps, a branch name
+#: (attacker-controlled for pull requests) goes straight into a shell command, and it deploys to the
+#: production environment without extending the template that environment's Required template check names.
 WEB_CI_YAML = """trigger:
 - main
 
@@ -48,38 +49,160 @@ pr:
 
 pool: self-hosted-linux
 
-steps:
-- checkout: self
-  persistCredentials: true
-- script: |
-    echo "Building $(Build.SourceBranchName)"
-    ./build.sh --branch $(Build.SourceBranchName)
-  displayName: Build
-- task: AzureWebApp@1
-  inputs:
-    azureSubscription: prod-azure
-    appName: contoso-web-prod
-"""
-
-DEPLOY_YAML = """trigger:
-- main
-
 stages:
 - stage: build
   jobs:
   - job: build
     steps:
-    - script: dotnet build
+    - checkout: self
+      persistCredentials: true
+    - script: |
+        echo "Building $(Build.SourceBranchName)"
+        ./build.sh --branch $(Build.SourceBranchName)
+      displayName: Build
+- stage: deploy
+  dependsOn: build
+  jobs:
+  - deployment: deploy_web
+    environment: production
+    strategy:
+      runOnce:
+        deploy:
+          steps:
+          - task: AzureWebApp@1
+            inputs:
+              azureSubscription: prod-azure-wif
+              appName: contoso-web-prod
+"""
+
+#: The well-behaved counterpart: extends the required template from a tag of shared-templates, digest-pinned
+#: container, no persisted credentials, branch name passed through the environment.
+WEB_LEGACY_YAML = """trigger:
+- master
+
+resources:
+  repositories:
+  - repository: templates
+    type: git
+    name: shared-templates
+    ref: refs/tags/v2.1.0
+  containers:
+  - container: node
+    image: node:20-bookworm@sha256:9b9e5a7d3c1a0f4e2b6d8c7a5e3f1b0d9c8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a
+
+extends:
+  template: templates/deploy.yml@templates
+  parameters:
+    environment: production
+    serviceConnection: prod-azure-wif
+    buildSteps:
+    - checkout: self
+    - script: npm ci && npm run build
+      target: node
+      env:
+        BRANCH: $(Build.SourceBranchName)
+      displayName: Build $(Build.BuildNumber)
+"""
+
+#: Templates from a branch of another repository, a tag-only SDK image and a commit message in a script.
+PAYMENTS_YAML = """trigger:
+- main
+
+resources:
+  repositories:
+  - repository: infra
+    type: git
+    name: Payments/payments-infra
+    ref: refs/heads/main
+  containers:
+  - container: sdk
+    image: mcr.microsoft.com/dotnet/sdk:8.0
+
+stages:
+- stage: build
+  jobs:
+  - job: build
+    container: sdk
+    steps:
+    - template: pipelines/build-steps.yml@infra
+      parameters:
+        configuration: Release
+    - task: AzureCLI@2
+      displayName: Tag release
+      inputs:
+        azureSubscription: payments-azure-wif
+        scriptType: bash
+        scriptLocation: inlineScript
+        inlineScript: |
+          az tag update --operation merge --tags "ref=${{ variables['Build.SourceBranch'] }}"
 - stage: deploy
   jobs:
   - deployment: deploy
-    environment: {environment}
+    environment: payments-prod
     strategy:
       runOnce:
         deploy:
           steps:
           - script: ./deploy.sh
 """
+
+#: Infrastructure pipeline doing it right: templates from a pinned commit, branch name through env.
+PAYMENTS_INFRA_YAML = """trigger:
+- main
+
+resources:
+  repositories:
+  - repository: tools
+    type: git
+    name: Payments/payments-api
+    ref: 3f9c2a7e5b1d4c8a9e0f6b2d7c4a1e8f5b3d9c0a
+
+pool:
+  vmImage: ubuntu-latest
+
+steps:
+- checkout: self
+- checkout: tools
+- template: ci/lint.yml@tools
+- bash: terraform plan -var "branch=$BRANCH"
+  env:
+    BRANCH: $(Build.SourceBranchName)
+  displayName: Plan
+"""
+
+#: Data pipeline: digest-pinned job container, inline Bash@3 script with build metadata only.
+DATA_YAML = """trigger:
+- main
+
+stages:
+- stage: build
+  jobs:
+  - job: build
+    container: python:3.12-slim@sha256:4c2f8e1a9b7d6c5e3f0a2b4d6e8c0a1b3d5f7e9c2a4b6d8f0e1c3a5b7d9f2e4c
+    steps:
+    - checkout: self
+      persistCredentials: false
+    - task: Bash@3
+      inputs:
+        targetType: inline
+        script: echo "Build $(Build.BuildNumber)" && pytest
+- stage: deploy
+  jobs:
+  - deployment: deploy
+    environment: production-data
+    strategy:
+      runOnce:
+        deploy:
+          steps:
+          - script: ./deploy.sh
+"""
+
+#: Bulk presets: YAML texts, mostly compliant; a definition's text is chosen from its id (no random draws,
+#: so the other builds data stays as it was). Every twentieth one has a finding of each YAML rule.
+BULK_YAML: tuple[str, ...] = (DEFAULT_YAML, DEFAULT_YAML, DATA_YAML, DEFAULT_YAML, PAYMENTS_INFRA_YAML,
+                              DEFAULT_YAML, DATA_YAML, DEFAULT_YAML, DEFAULT_YAML, DEFAULT_YAML,
+                              DEFAULT_YAML, DATA_YAML, DEFAULT_YAML, DEFAULT_YAML, PAYMENTS_INFRA_YAML,
+                              DEFAULT_YAML, DEFAULT_YAML, DATA_YAML, DEFAULT_YAML, PAYMENTS_YAML)
 
 
 def populate_builds(b: Builder, sizes: dict[str, int] | None) -> None:
@@ -103,8 +226,8 @@ def _demo(b: Builder, rng: random.Random) -> None:
     s = b.s
     definitions = {d["name"]: d for defs in s.build_definitions.values() for d in defs}
     people = _people(b)
-    contents = {"web-ci": WEB_CI_YAML, "payments-ci": DEPLOY_YAML.format(environment="payments-prod"),
-                "data-pipelines-ci": DEPLOY_YAML.format(environment="production-data")}
+    contents = {"web-ci": WEB_CI_YAML, "web-legacy-ci": WEB_LEGACY_YAML, "payments-ci": PAYMENTS_YAML,
+                "payments-infra-ci": PAYMENTS_INFRA_YAML, "data-pipelines-ci": DATA_YAML}
     for definition in (d for defs in s.build_definitions.values() for d in defs):
         if definition["process"]["type"] != 2:
             continue
@@ -136,7 +259,7 @@ def _bulk(b: Builder, rng: random.Random) -> None:
     for definitions in s.build_definitions.values():
         for definition in definitions:
             if definition["process"]["type"] == 2:
-                add_yaml_file(s, rng, definition, DEFAULT_YAML)
+                add_yaml_file(s, rng, definition, BULK_YAML[int(definition["id"]) % len(BULK_YAML)])
             for _ in range(2):
                 reason = rng.choice(("individualCI", "individualCI", "pullRequest", "schedule", "manual"))
                 add_run(s, rng, definition, reason, people,

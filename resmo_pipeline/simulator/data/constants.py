@@ -11,6 +11,7 @@ from typing import Any
 NEVER = "0001-01-01T00:00:00Z"
 APPROVAL_CHECK_TYPE = {"id": "8c6f20a7-a545-4486-9777-f762fafe0d4d", "name": "Approval"}
 BRANCH_CONTROL_CHECK_TYPE = {"id": "fe1de3ee-a436-41b4-bb20-f6eb4cb879a7", "name": "Task Check"}
+REQUIRED_TEMPLATE_CHECK_TYPE = {"id": "4020e66e-b0f3-47e1-bc88-48f3cc59b5f3", "name": "ExtendsCheck"}
 AGILE_TEMPLATE = ("Agile", "adcc42ab-9882-485e-a3ed-7678f01f66bc")
 SCRUM_TEMPLATE = ("Scrum", "6b724908-ef14-45cf-84f8-768b5384da45")
 BASIC_TEMPLATE = ("Basic", "b8a3a935-7e91-48b8-a94c-606d37c3e9f2")

@@ -221,6 +221,40 @@ DEMO_RULE_EXAMPLES: dict[str, dict[str, Any]] = {
                 "vso.code_write/vso.build_execute; Legacy Widgets (old-vendor) was last published 5 years ago. "
                 "Code Search is built in; Microsoft Security DevOps is from Microsoft.",
     },
+    "yaml.script_injection": {
+        "resource_type": "build_definitions",
+        "violating": ["web-ci", "payments-ci"],
+        "compliant": ["web-legacy-ci", "payments-infra-ci", "data-pipelines-ci"],
+        "note": "web-ci: $(Build.SourceBranchName) in a script step; payments-ci: ${{ variables['Build.SourceBranch'] "
+                "}} in an AzureCLI@2 inline script. web-legacy-ci and payments-infra-ci pass the branch through env.",
+    },
+    "yaml.persist_credentials": {
+        "resource_type": "build_definitions",
+        "violating": ["web-ci"],
+        "compliant": ["web-legacy-ci", "data-pipelines-ci", "payments-infra-ci"],
+        "note": "web-ci checks out with persistCredentials: true; data-pipelines-ci sets it false explicitly.",
+    },
+    "yaml.unpinned_repositories": {
+        "resource_type": "build_definitions",
+        "violating": ["payments-ci"],
+        "compliant": ["web-legacy-ci", "payments-infra-ci"],
+        "note": "payments-ci takes templates from payments-infra at refs/heads/main; web-legacy-ci pins a tag, "
+                "payments-infra-ci a commit.",
+    },
+    "yaml.unpinned_containers": {
+        "resource_type": "build_definitions",
+        "violating": ["payments-ci"],
+        "compliant": ["web-legacy-ci", "data-pipelines-ci"],
+        "note": "payments-ci: mcr.microsoft.com/dotnet/sdk:8.0 (tag only); the others use @sha256: digests.",
+    },
+    "yaml.required_template": {
+        "resource_type": "build_definitions",
+        "violating": ["web-ci"],
+        "compliant": ["web-legacy-ci", "data-pipelines-ci"],
+        "note": "Environment production (Contoso Web) has a Required template check for "
+                "templates/deploy.yml@shared-templates: web-ci deploys to it directly, web-legacy-ci extends the "
+                "template; production-data (data-pipelines-ci) has no such check.",
+    },
     "feeds.supply_chain": {
         "resource_type": "feeds",
         "violating": ["contoso-shared", "payments-internal"],
@@ -491,3 +525,6 @@ def populate_demo(b: Builder) -> None:
     ]
     seed_audit(b, [contoso_web, payments, data, oss], [people[a] for a in ("alice", "bob", "carol", "frank")],
                 deploy_sp)
+    # Last, so its random draws and ids shift nothing built before it.
+    b.check(contoso_web, "environment", str(production["id"]), "production",
+            required_template=("shared-templates", "refs/tags/v2.1.0", "templates/deploy.yml"))

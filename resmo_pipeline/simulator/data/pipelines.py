@@ -8,6 +8,7 @@ from resmo_pipeline.simulator.data.builder import BuilderBase
 from resmo_pipeline.simulator.data.constants import (
     APPROVAL_CHECK_TYPE,
     BRANCH_CONTROL_CHECK_TYPE,
+    REQUIRED_TEMPLATE_CHECK_TYPE,
 )
 
 
@@ -227,8 +228,10 @@ class PipelinesBuilder(BuilderBase):
 
     def check(self, project: dict[str, Any], resource_type: str, resource_id: str, resource_name: str, *,
               approvers: list[str] | None = None, requester_cannot_approve: bool = True,
-              branch_control: str | None = None) -> dict[str, Any]:
-        """An Approval check (approvers = descriptors) or, with `branch_control`, a Branch control check."""
+              branch_control: str | None = None,
+              required_template: tuple[str, str, str] | None = None) -> dict[str, Any]:
+        """An Approval check (approvers = descriptors); with `branch_control`, a Branch control check; with
+        `required_template` (repository name, ref, template path), a Required template check."""
         check_id = self.s.next_id("check")
         actor = self._people()[0]
         url = f"{self.s.base}/{project['id']}/_apis/pipelines/checks/configurations/{check_id}"
@@ -242,6 +245,12 @@ class PipelinesBuilder(BuilderBase):
                            "allowUnknownStatusBranch": "false"},
                 "retryInterval": 5,
             }
+            timeout = 1440
+        elif required_template is not None:
+            check_type = REQUIRED_TEMPLATE_CHECK_TYPE
+            repository, ref, template_path = required_template
+            settings = {"extendsChecks": [{"repositoryType": "git", "repositoryName": repository,
+                                           "repositoryRef": ref, "templatePath": template_path}]}
             timeout = 1440
         else:
             check_type = APPROVAL_CHECK_TYPE
