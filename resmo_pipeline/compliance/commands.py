@@ -21,6 +21,9 @@ from resmo_pipeline.compliance.loader import (
 from resmo_pipeline.compliance.model import FindingStatus, Severity
 
 SEVERITIES = [s.value for s in Severity]
+# Kept here (not imported from compliance.coverage) so building the parser stays light.
+COVERAGE_FRAMEWORKS = ("adoscanner", "defender", "owasp", "maester", "psrule")
+COVERAGE_STATUSES = ("implemented", "folded", "not_evaluable", "missing")
 STATUSES = [s.value for s in FindingStatus]
 EXIT_FAILED_GATE = 1
 EXIT_NO_DATA = 2
@@ -173,6 +176,83 @@ def _rules_validate(args: argparse.Namespace) -> int:
     return 1 if rule_set.errors or not files else 0
 
 
+def _rules_coverage(args: argparse.Namespace) -> int:
+    import csv
+    import io
+    import json
+
+    from tabulate import tabulate
+
+    from resmo_pipeline.compliance.coverage import builtin_coverage, write_coverage
+
+    coverage = builtin_coverage()
+    items = coverage.select(args.framework, args.status)
+    summaries = coverage.summary(args.framework)
+    rows = [item.as_row() for item in items]
+    if args.format == "json":
+        print(json.dumps({"summary": [s.as_dict() for s in summaries], "controls": rows}, indent=2))
+    elif args.format == "csv":
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else ["framework", "control_id"])
+        writer.writeheader()
+        writer.writerows({**row, "rule_ids": " ".join(row["rule_ids"])} for row in rows)
+        print(out.getvalue(), end="")
+    else:
+        table = [
+            [r["framework"], r["control_id"], r["status"], ", ".join(r["rule_ids"]), r["title"], r["reason"]]
+            for r in rows
+        ]
+        print(
+            tabulate(
+                table,
+                headers=["framework", "control", "status", "rules", "title", "reason"],
+                maxcolwidths=[None, None, None, 40, 50, 60],
+            )
+        )
+        print()
+        summary = [
+            [
+                s.framework,
+                s.total,
+                s.implemented,
+                s.folded,
+                s.not_evaluable,
+                s.missing,
+                f"{s.evaluable_covered}/{s.evaluable}",
+                "-" if s.percent is None else f"{s.percent:.1f}%",
+            ]
+            for s in summaries
+        ]
+        print(
+            tabulate(
+                summary,
+                headers=[
+                    "framework",
+                    "controls",
+                    "implemented",
+                    "folded",
+                    "not_evaluable",
+                    "missing",
+                    "covered/evaluable",
+                    "covered %",
+                ],
+            )
+        )
+        print(
+            "\ncovered % = implemented or folded, of the evaluable controls (adoscanner: automated controls on a "
+            "documented or internal API; others: controls not marked not_evaluable)."
+        )
+    for warning in coverage.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if args.write:
+        from resmo_pipeline.warehouse.access import write_connection
+
+        with write_connection(settings.warehouse_path()) as conn:
+            count = write_coverage(conn, coverage)
+        print(f"wrote {count} rows to compliance.coverage", file=sys.stderr)
+    return 0
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``findings`` and ``rules`` commands."""
     findings = subparsers.add_parser(
@@ -210,3 +290,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     validate = actions.add_parser("validate", help="check a rule file or a directory of rule files")
     validate.add_argument("path", metavar="PATH")
     validate.set_defaults(handler=_rules_validate)
+    coverage = actions.add_parser(
+        "coverage",
+        help="which controls of each framework (ADO Scanner, Defender, OWASP, Maester, PSRule) rules cover",
+        description="Per control: implemented (a rule anchors it), folded (a rule checks it as part of a broader "
+        "check), not_evaluable (with the reason) or missing; then a summary per framework. CSV: controls only.",
+    )
+    coverage.add_argument("--framework", choices=list(COVERAGE_FRAMEWORKS), help="only this framework")
+    coverage.add_argument("--status", choices=list(COVERAGE_STATUSES), help="only controls with this status")
+    coverage.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    coverage.add_argument("--write", action="store_true", help="also store it in the warehouse as compliance.coverage")
+    coverage.set_defaults(handler=_rules_coverage)
