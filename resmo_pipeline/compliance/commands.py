@@ -132,7 +132,7 @@ def _rules_list(args: argparse.Namespace) -> int:
     from tabulate import tabulate
 
     rule_set = load_rules()
-    rows = [[r.id, r.severity.value, r.resource_type, r.source, r.title] for r in rule_set.rules]
+    rows = [[r.id, r.severity.value, r.resource_type, r.source, r.render(r.title)] for r in rule_set.rules]
     print(tabulate(rows, headers=["id", "severity", "resource type", "source", "title"], tablefmt="simple"))
     for error in rule_set.errors:
         print(f"not loaded: {error}", file=sys.stderr)
@@ -146,14 +146,32 @@ def _rules_show(args: argparse.Namespace) -> int:
     except KeyError as exc:
         print(exc.args[0], file=sys.stderr)
         return 1
-    anchors = "\n".join(f"  {key}: {', '.join(values)}" for key, values in rule.anchors.items()) or "  (none)"
-    params = "\n".join(f"  {key}: {value!r}" for key, value in rule.params.items()) or "  (none)"
+    from resmo_pipeline.compliance.params import ParameterConfigError, load_parameters
+
+    # The texts show the values the rule runs with (rules.yaml overrides included, for --organization if
+    # given), never "$inactive_days"; the query below keeps its placeholders.
+    organization = (args.organization or "").lower()
+    try:
+        values = load_parameters().for_rule(rule, organization)
+        where = f"for {organization}" if organization else "for every organization"
+    except ParameterConfigError as exc:
+        print(f"warning: {exc}; showing the rule's defaults", file=sys.stderr)
+        values, where = dict(rule.params), "defaults"
+    text = rule.rendered(values)
+    anchors = "\n".join(f"  {key}: {', '.join(ids)}" for key, ids in rule.anchors.items()) or "  (none)"
+    params = (
+        "\n".join(
+            f"  {key}: {value!r}" + ("" if value == rule.params.get(key) else f" (default {rule.params.get(key)!r})")
+            for key, value in values.items()
+        )
+        or "  (none)"
+    )
     print(
-        f"{rule.id} — {rule.title}\n"
+        f"{rule.id} — {text['title']}\n"
         f"severity: {rule.severity.value}   resource type: {rule.resource_type}   check: {rule.check_name}\n"
         f"requires: {', '.join(rule.requires)}\nsource: {rule.source} ({rule.path})\n\n"
-        f"{rule.description}\n\nWhy: {rule.rationale}\n\nFix: {rule.remediation}\n\n"
-        f"anchors:\n{anchors}\nparameters (defaults):\n{params}\n\n{rule.sql}"
+        f"{text['description']}\n\nWhy: {text['rationale']}\n\nFix: {text['remediation']}\n\n"
+        f"anchors:\n{anchors}\nparameters ({where}):\n{params}\n\n{rule.sql}"
     )
     return 0
 
@@ -286,6 +304,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     show = actions.add_parser("show", help="one rule's metadata and query")
     show.add_argument("rule_id", metavar="ID")
+    show.add_argument(
+        "--organization", metavar="ORG", help="show the parameter values that organization gets from rules.yaml"
+    )
     show.set_defaults(handler=_rules_show)
     validate = actions.add_parser("validate", help="check a rule file or a directory of rule files")
     validate.add_argument("path", metavar="PATH")

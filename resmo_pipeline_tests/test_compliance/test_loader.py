@@ -162,6 +162,20 @@ def test_rules_list_and_show(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert cli.main(["rules", "show", "no.such_rule"]) == 1
 
 
+def test_rules_show_fills_in_the_parameter_values(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "rules.yaml"
+    config.write_text("organizations: {contoso: {users.inactive: {inactive_days: 45}}}\n")
+    monkeypatch.setenv("RESMO_RULES_CONFIG", str(config))
+    assert cli.main(["rules", "show", "users.inactive"]) == 0
+    description = capsys.readouterr().out.split("\n\n")[1]
+    assert "90 days" in description and "$" not in description
+    assert cli.main(["rules", "show", "users.inactive", "--organization", "Contoso"]) == 0
+    out = capsys.readouterr().out
+    assert "45 days" in out.split("\n\n")[1] and "inactive_days: 45 (default 90)" in out
+
+
 def test_definitions_still_load_with_a_broken_custom_rule(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     rules = {"bad_sql.sql": BROKEN_RULES["bad_sql.sql"][0], "good.sql": GOOD_RULE}
     monkeypatch.setenv("RESMO_RULES_DIR", str(write_rules(tmp_path / "rules", rules)))

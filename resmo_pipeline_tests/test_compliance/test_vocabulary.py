@@ -1,5 +1,6 @@
 """The shared SQL vocabulary: each macro's violating and satisfying case, and organization scoping."""
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -7,7 +8,7 @@ import duckdb
 import pytest
 
 from resmo_pipeline.compliance.loader import builtin_rules, catalog_tables, empty_warehouse
-from resmo_pipeline.compliance.vocabulary import macros, rule_connection
+from resmo_pipeline.compliance.vocabulary import macro_reference_markdown, macros, rule_connection
 
 README = Path(__file__).parents[2] / "README.md"
 
@@ -41,6 +42,8 @@ def test_every_macro_is_documented_in_its_file_and_in_the_readme() -> None:
     for macro in macros():
         assert macro.doc, macro.name
         assert f"`{macro.signature}`" in readme, macro.signature
+    # The table is generated: after editing a macro's comment, paste macro_reference_markdown() into the README.
+    assert macro_reference_markdown() in readme
 
 
 @pytest.mark.parametrize(
@@ -72,15 +75,28 @@ def test_every_macro_is_documented_in_its_file_and_in_the_readme() -> None:
         ("is_inactive(NULL, utc_now() - INTERVAL 20 DAY, 90, 30)", False),
         ("identity_short_name('[Fabrikam]\\Contributors')", "Contributors"),
         ("identity_short_name('Alice')", "Alice"),
-        ("broad_approvers('[{\"displayName\": \"[p]\\\\Contributors\"}, {\"displayName\": \"Bob\"}]'::JSON,"
-         " ['Contributors'])", ["Contributors"]),
+        (
+            'broad_approvers(\'[{"displayName": "[p]\\\\Contributors"}, {"displayName": "Bob"}]\'::JSON,'
+            " ['Contributors'])",
+            ["Contributors"],
+        ),
         ("broad_approvers('[{\"displayName\": \"Bob\"}]'::JSON, ['Contributors'])", []),
-        ("group_label(NULL, 'Project Collection Administrators', '[org]\\Project Collection Administrators')",
-         "Project Collection Administrators"),
-        ("group_label('p1', 'Project Administrators', '[Web]\\Project Administrators')",
-         "[Web]\\Project Administrators"),
+        (
+            "group_label(NULL, 'Project Collection Administrators', '[org]\\Project Collection Administrators')",
+            "Project Collection Administrators",
+        ),
+        (
+            "group_label('p1', 'Project Administrators', '[Web]\\Project Administrators')",
+            "[Web]\\Project Administrators",
+        ),
         ("organization_url('contoso')", "https://dev.azure.com/contoso"),
         ("project_url('contoso', 'Web Shop')", "https://dev.azure.com/contoso/Web%20Shop"),
+        (
+            "repository_file_url('contoso', 'Web', 'shop', '/ci/build.yml', 12)",
+            "https://dev.azure.com/contoso/Web/_git/shop?path=%2Fci%2Fbuild.yml&line=12&lineEnd=12"
+            "&lineStartColumn=1&lineEndColumn=1&lineStyle=plain&_a=contents",
+        ),
+        ("repository_file_url('contoso', NULL, 'shop', 'a.yml', 1)", None),
         ("pipeline_resource_table('endpoint')", "service_connections"),
         ("pipeline_resource_table('something')", "pipeline_permissions"),
         ("pipeline_resource_label('queue')", "agent queue"),
@@ -111,9 +127,19 @@ def test_table_macros_return_only_matching_rows(warehouse: duckdb.DuckDBPyConnec
         VALUES ('a', 'on', 't', TRUE, TRUE, FALSE, '[{"repositoryId": "r1", "matchKind": "DefaultBranch"}]'),
                ('a', 'optional', 't', TRUE, FALSE, FALSE, '[{"repositoryId": "r2", "matchKind": "DefaultBranch"}]'),
                ('a', 'other-type', 'u', TRUE, TRUE, FALSE, '[{"repositoryId": "r3", "matchKind": "DefaultBranch"}]');
+        INSERT INTO azure_devops.build_definitions (organization, resource_id, name, id, variables)
+        VALUES ('a', 'b1', 'ci', 1, '{"token": {"value": "x", "isSecret": true}, "env": {"allowOverride": true}}'),
+               ('b', 'b2', 'other-org', 2, '{"leak": {"value": "y"}}');
+        INSERT INTO azure_devops.release_definitions (organization, resource_id, name, id, variables, environments)
+        VALUES ('a', 'r1', 'deploy', 7, '{"region": {"value": "eu"}}',
+                '[{"name": "dev"}, {"name": "prod", "variables": {"key": {"value": "k"}}}]'),
+               ('b', 'r2', 'other-org', 8, NULL, '[{"name": "elsewhere"}]');
+        INSERT INTO azure_devops.check_configurations (organization, resource_id, is_disabled)
+        VALUES ('a', 'on', FALSE), ('a', 'unset', NULL), ('a', 'off', TRUE), ('b', 'other-org', FALSE);
         """
     )
     with rule_connection(warehouse, "a") as conn:
+
         def ids(sql: str) -> list[str]:
             return sorted(row[0] for row in conn.execute(sql).fetchall())
 
@@ -122,6 +148,12 @@ def test_table_macros_return_only_matching_rows(warehouse: duckdb.DuckDBPyConnec
         assert ids("SELECT group_name FROM privileged_groups()") == ["[Web]\\Project Administrators"]
         assert ids("SELECT resource_id FROM inactive_users(90, 30)") == ["dormant", "never"]
         assert ids("SELECT scope_repository_id FROM enforced_policy_scopes('t')") == ["r1"]
+        assert ids("SELECT variable FROM definition_variables()") == ["env", "region", "token"]
+        assert ids("SELECT variable FROM definition_variables() WHERE is_secret") == ["token"]
+        assert ids("SELECT variable FROM definition_variables() WHERE allow_override") == ["env"]
+        assert ids("SELECT id FROM definition_variables() WHERE resource_type = 'release_definitions'") == ["7"]
+        assert ids("SELECT stage ->> 'name' FROM release_stages()") == ["dev", "prod"]
+        assert ids("SELECT resource_id FROM enabled_checks()") == ["on", "unset"]
 
 
 def test_rule_connection_scopes_every_table_to_the_organization_and_leaves_no_trace(tmp_path: Path) -> None:
@@ -147,9 +179,43 @@ def test_rule_connection_scopes_every_table_to_the_organization_and_leaves_no_tr
 
 
 def test_no_built_in_rule_shows_a_parameter_placeholder() -> None:
+    # What stays is code the user must read as is: Azure Pipelines syntax ($(var), $[ expr ], ${{ expr }})
+    # and upper-case shell variables ("$BRANCH"); rule parameters are lower-case snake_case.
+    pipeline_syntax = re.compile(r"\$(?=[(\[{])|\$[A-Z][A-Z0-9_]*\b")
     for rule in builtin_rules():
         for field, text in rule.rendered().items():
-            assert "$" not in text, (rule.id, field, text)
+            assert "$" not in pipeline_syntax.sub("", text), (rule.id, field, text)
     inactive = builtin_rules().get("users.inactive")
     assert "for 90 days" in inactive.rendered()["description"]
     assert "for 45 days" in inactive.rendered({"inactive_days": 45})["description"]
+
+
+def _without_pipeline_syntax(text: str) -> str:
+    return re.sub(r"\$(?=[(\[{])|\$[A-Z][A-Z0-9_]*\b", "", text)
+
+
+def test_dagster_check_and_sarif_texts_show_parameter_values() -> None:
+    from resmo_pipeline.compliance.checks import build_compliance_check
+    from resmo_pipeline.compliance.exports import _sarif_rule
+
+    for rule in builtin_rules():
+        (spec,) = build_compliance_check(rule).check_specs
+        assert "$" not in _without_pipeline_syntax(spec.description or ""), (rule.id, spec.description)
+        sarif = _sarif_rule(
+            {
+                "rule_id": rule.id,
+                "check_name": rule.check_name,
+                "title": rule.title,
+                "description": rule.description,
+                "rationale": rule.rationale,
+                "remediation": rule.remediation,
+                "severity": rule.severity.value,
+                "resource_type": rule.resource_type,
+                "anchors": dict(rule.anchors),
+                "params": dict(rule.params),
+            }
+        )
+        texts = [sarif["shortDescription"]["text"], sarif["fullDescription"]["text"], sarif["help"]["text"]]
+        assert all("$" not in _without_pipeline_syntax(text) for text in texts), (rule.id, texts)
+    (spec,) = build_compliance_check(builtin_rules().get("users.inactive")).check_specs
+    assert "90 days" in (spec.description or "")

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from resmo_pipeline.compliance.loader import builtin_rules
 from resmo_pipeline.simulator.data import (
     APPROVAL_CHECK_TYPE,
     DEMO_RULE_EXAMPLES,
@@ -19,17 +20,7 @@ from resmo_pipeline.simulator.data import (
 )
 
 NOW = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)
-RULE_IDS = [
-    "sc.all_pipelines_access", "vg.secret_all_pipelines_access", "sf.all_pipelines_access",
-    "resource.all_pipelines_access", "build.fork_secrets_or_full_token", "pipeline.fork_protection_settings",
-    "build.fork_on_self_hosted", "org.public_projects", "pipeline.job_auth_scope", "pipeline.repo_scoped_token",
-    "pipeline.settable_variables", "pipeline.classic_creation", "repo.default_branch_reviewers",
-    "repo.default_branch_build_validation", "env.prod_approval", "release.prod_approval", "secrets.plaintext",
-    "sc.azure_auth_and_scope", "sc.classic_azure", "sc.cross_project_sharing", "sc.inactive",
-    "protected_resource.checks", "users.inactive", "admins.guest_or_inactive", "admins.count_bounds",
-    "org.identity_policies", "org.app_access_policies", "org.audit_streaming", "ext.risky_extensions",
-    "feeds.supply_chain",
-]
+RULE_IDS = [rule.id for rule in builtin_rules()]
 
 
 @pytest.fixture(scope="module")

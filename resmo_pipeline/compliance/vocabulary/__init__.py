@@ -81,11 +81,16 @@ def macros() -> tuple[Macro, ...]:
             match = _MACRO.search(statement)
             if not match:
                 continue
-            comment_lines = [
-                line.strip()[2:].strip()
-                for line in statement[: match.start()].splitlines()
-                if line.strip().startswith("--")
-            ]
+            # The macro's own comment is the run of `--` lines right above it (a file's header, separated by
+            # a blank line, belongs to no macro); its leading "name(args):" repeats the signature, so it goes.
+            comment_lines: list[str] = []
+            for line in statement[: match.start()].splitlines():
+                if line.strip().startswith("--"):
+                    comment_lines.append(line.strip()[2:].strip())
+                elif not line.strip():
+                    comment_lines = []
+            doc = re.sub(r"\s+", " ", " ".join(comment_lines)).strip()
+            doc = re.sub(rf"^{match.group(1)}\s*\([^)]*\)\s*:\s*", "", doc, flags=re.IGNORECASE)
             body = strip_sql_comments_and_strings(statement[match.end() :])
             arguments = ", ".join(part.strip() for part in match.group(2).split(","))
             found.append(
@@ -93,12 +98,21 @@ def macros() -> tuple[Macro, ...]:
                     name=match.group(1).lower(),
                     signature=f"{match.group(1)}({arguments})",
                     is_table=bool(match.group(3)),
-                    doc=" ".join(comment_lines),
+                    doc=doc,
                     reads=tuple(dict.fromkeys(t.lower() for t in _TABLE_REFERENCE.findall(body))),
                     file=path.name,
                 )
             )
     return tuple(found)
+
+
+def macro_reference_markdown() -> str:
+    """The README's "Shared SQL for rules" table: every macro's signature, kind and meaning (with its source)."""
+    lines = ["| Macro | Kind | Meaning |", "|---|---|---|"]
+    for macro in macros():
+        meaning = macro.doc.replace("|", "\\|")
+        lines.append(f"| `{macro.signature}` | {'table' if macro.is_table else 'scalar'} | {meaning} |")
+    return "\n".join(lines)
 
 
 def tables_read_by_macros(sql: str) -> tuple[str, ...]:

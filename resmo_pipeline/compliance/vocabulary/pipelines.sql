@@ -25,3 +25,34 @@ CREATE OR REPLACE TEMP MACRO pipeline_resource_label(kind) AS
               WHEN 'securefile' THEN 'secure file' WHEN 'queue' THEN 'agent queue'
               WHEN 'environment' THEN 'environment' WHEN 'repository' THEN 'repository'
               ELSE kind END;
+
+-- definition_variables(): one row per variable defined on a build or release definition itself (not its
+-- stages): resource_type (build_definitions / release_definitions), organization, resource_id, name,
+-- project_name, id (the definition id as text), variable, value, is_secret and allow_override ("Settable at
+-- queue time" / "Settable at release time").
+-- Source: REST Build Definitions (BuildDefinitionVariable: value, isSecret, allowOverride) and Release
+--         Definitions (ConfigurationVariableValue).
+CREATE OR REPLACE TEMP MACRO definition_variables() AS TABLE
+    SELECT 'build_definitions' AS resource_type, d.organization, d.resource_id, d.name, d.project_name,
+           CAST(d.id AS VARCHAR) AS id, v.key AS variable, v.value ->> 'value' AS value,
+           json_flag(v.value, 'isSecret') AS is_secret, json_flag(v.value, 'allowOverride') AS allow_override
+    FROM azure_devops.build_definitions AS d, json_each(d.variables) AS v
+    UNION ALL
+    SELECT 'release_definitions', d.organization, d.resource_id, d.name, d.project_name, CAST(d.id AS VARCHAR),
+           v.key, v.value ->> 'value', json_flag(v.value, 'isSecret'), json_flag(v.value, 'allowOverride')
+    FROM azure_devops.release_definitions AS d, json_each(d.variables) AS v;
+
+-- release_stages(): one row per stage (environment) of every release definition: the
+-- azure_devops.release_definitions columns plus stage, the stage's JSON (name, variables, preDeployApprovals).
+-- Source: REST Release Definitions (ReleaseDefinition.environments, ReleaseDefinitionEnvironment).
+CREATE OR REPLACE TEMP MACRO release_stages() AS TABLE
+    SELECT d.*, e.stage
+    FROM azure_devops.release_definitions AS d, unnest(CAST(d.environments AS JSON[])) AS e(stage);
+
+-- enabled_checks(): the approvals and checks on protected resources (azure_devops.check_configurations) that
+-- are in force, i.e. not disabled; type_name tells Approval, ExtendsCheck (Required template), Task Check, ...
+-- Source: learn.microsoft.com/azure/devops/pipelines/process/approvals (a disabled check is skipped).
+CREATE OR REPLACE TEMP MACRO enabled_checks() AS TABLE
+    SELECT *
+    FROM azure_devops.check_configurations
+    WHERE NOT coalesce(is_disabled, FALSE);

@@ -27,10 +27,9 @@ WITH approvals AS (
     SELECT c.project_id, c.resource_id_ref,
            coalesce(c.requester_cannot_be_approver, FALSE) AS requester_cannot_be_approver,
            broad_approvers(c.approvers, $broad_groups) AS broad
-    FROM azure_devops.check_configurations AS c
+    FROM enabled_checks() AS c
     WHERE c.resource_type = 'environment'
       AND c.type_name = 'Approval'
-      AND NOT coalesce(c.is_disabled, FALSE)
 ), judged AS (
     SELECT e.organization, e.resource_id, e.name, e.project_name, e.id,
            count(a.resource_id_ref) AS approval_checks,

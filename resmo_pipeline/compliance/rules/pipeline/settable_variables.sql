@@ -27,15 +27,9 @@ params:
 requires: [pipeline_settings, build_definitions, release_definitions]
 */
 WITH settable AS (
-    SELECT 'build_definitions' AS resource_type, d.organization, d.resource_id, d.name, d.project_name, d.id,
-           v.key AS variable, v.value ->> 'value' AS value
-    FROM azure_devops.build_definitions AS d, json_each(d.variables) AS v
-    WHERE json_flag(v.value, 'allowOverride')
-    UNION ALL
-    SELECT 'release_definitions', d.organization, d.resource_id, d.name, d.project_name, d.id,
-           v.key, v.value ->> 'value'
-    FROM azure_devops.release_definitions AS d, json_each(d.variables) AS v
-    WHERE json_flag(v.value, 'allowOverride')
+    SELECT resource_type, organization, resource_id, name, project_name, id, variable, value
+    FROM definition_variables()
+    WHERE allow_override
 )
 SELECT
     organization,
@@ -54,7 +48,7 @@ SELECT
     name AS resource_name,
     project_name,
     resource_type,
-    CAST(id AS VARCHAR) AS id,
+    id,
     replace(resource_type, '_definitions', '') || ' definition "' || name
         || '" lets these variables be overridden at queue time: '
         || string_agg(variable, ', ' ORDER BY variable) AS message

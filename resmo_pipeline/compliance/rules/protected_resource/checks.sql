@@ -44,8 +44,7 @@ WITH resources AS (
                    OR (type_name = 'Task Check'
                        AND settings ->> '$.definitionRef.name' = 'evaluatebranchProtection')) AS branch_protected,
            list_distinct(flatten(list(broad_approvers(approvers, $broad_groups)))) AS broad
-    FROM azure_devops.check_configurations
-    WHERE NOT coalesce(is_disabled, FALSE)
+    FROM enabled_checks()
     GROUP BY resource_type, resource_id_ref
 )
 SELECT

@@ -30,8 +30,7 @@ WITH stages AS (
                AS automated,
            coalesce(TRY_CAST(stage ->> '$.preDeployApprovals.approvalOptions.releaseCreatorCanBeApprover' AS BOOLEAN),
                     FALSE) AS creator_can_approve
-    FROM azure_devops.release_definitions AS d,
-         unnest(CAST(d.environments AS JSON[])) AS e(stage)
+    FROM release_stages() AS d
     WHERE NOT coalesce(d.deleted, FALSE)
 )
 SELECT

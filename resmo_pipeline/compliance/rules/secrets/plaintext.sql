@@ -26,21 +26,12 @@ params:
 requires: [build_definitions, release_definitions, variable_groups, agents]
 */
 WITH candidates AS (
-    SELECT 'build_definitions' AS resource_type, d.organization, d.resource_id, d.name, d.project_name,
-           CAST(d.id AS VARCHAR) AS id, v.key AS variable, v.value ->> 'value' AS value,
-           json_flag(v.value, 'isSecret') AS is_secret
-    FROM azure_devops.build_definitions AS d, json_each(d.variables) AS v
+    SELECT resource_type, organization, resource_id, name, project_name, id, variable, value, is_secret
+    FROM definition_variables()
     UNION ALL
     SELECT 'release_definitions', d.organization, d.resource_id, d.name, d.project_name, CAST(d.id AS VARCHAR),
-           v.key, v.value ->> 'value', json_flag(v.value, 'isSecret')
-    FROM azure_devops.release_definitions AS d, json_each(d.variables) AS v
-    UNION ALL
-    SELECT 'release_definitions', d.organization, d.resource_id, d.name, d.project_name, CAST(d.id AS VARCHAR),
-           (stage ->> 'name') || '/' || v.key, v.value ->> 'value',
-           json_flag(v.value, 'isSecret')
-    FROM azure_devops.release_definitions AS d,
-         unnest(CAST(d.environments AS JSON[])) AS e(stage),
-         json_each(stage -> 'variables') AS v
+           (d.stage ->> 'name') || '/' || v.key, v.value ->> 'value', json_flag(v.value, 'isSecret')
+    FROM release_stages() AS d, json_each(d.stage -> 'variables') AS v
     UNION ALL
     SELECT 'variable_groups', g.organization, g.resource_id, g.name, g.project_name, CAST(g.id AS VARCHAR),
            v.key, v.value ->> 'value', json_flag(v.value, 'isSecret')
