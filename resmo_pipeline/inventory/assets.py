@@ -33,10 +33,13 @@ from resmo_pipeline.inventory import progress
 from resmo_pipeline.inventory.collect import CollectionResult
 from resmo_pipeline.inventory.partitions import organizations
 from resmo_pipeline.inventory.resources import AzureDevOpsResource
+from resmo_pipeline.warehouse.io_manager import WriteOnce
 from resmo_pipeline.warehouse.resource import WarehouseResource
 
 KEY_PREFIX = "azure_devops"
 IO_MANAGER_KEY = "warehouse_io_manager"
+#: Dagster's op tag that orders steps ready at the same time (higher first); documented for op and asset tags.
+STEP_PRIORITY_TAG = "dagster/priority"
 
 # Transient failures (throttling or 5xx that outlived the client's own retry budget) get a second and third
 # chance a little later; anything else (a refused credential, a bad request) fails at once.
@@ -70,6 +73,16 @@ def column_schema(resource_type: ResourceType) -> dg.TableSchema:
     )
 
 
+def step_priority(resource_type: str) -> int:
+    """The Dagster step priority of a type's asset: higher for types earlier in the catalog.
+
+    The catalog lists types in dependency order and the run's read-ahead reads them in that order
+    (``inventory.session``); with these priorities the in-process executor also takes them in that order, so a
+    step rarely waits for a type the memory budget held back and results do not wait long to be written.
+    """
+    return len(RESOURCE_TYPES) - list(RESOURCE_TYPES).index(resource_type)
+
+
 def build_inventory_asset(
     resource_type: ResourceType, retry_policy: dg.RetryPolicy = DEFAULT_RETRY_POLICY
 ) -> dg.AssetsDefinition:
@@ -86,6 +99,7 @@ def build_inventory_asset(
         io_manager_key=IO_MANAGER_KEY,
         deps=[asset_key(parent) for parent in parents],
         retry_policy=retry_policy,
+        op_tags={STEP_PRIORITY_TAG: str(step_priority(name))},
         metadata={
             "partition_expr": "organization",
             "dagster/column_schema": column_schema(resource_type),
@@ -213,7 +227,7 @@ def _collect_partition(
         f"({organization}{partial})"
     )
     return dg.Output(
-        result.rows,
+        WriteOnce(result.rows),
         metadata={
             "status": "collected",
             "dagster/row_count": rows,

@@ -13,6 +13,7 @@ import dagster as dg
 import duckdb
 import pytest
 
+from resmo_pipeline.azure_devops import AzureDevOpsClient, PatCredential
 from resmo_pipeline.integrations.registry import Integration, Registry
 from resmo_pipeline.inventory.assets import IO_MANAGER_KEY, asset_key, build_inventory_assets
 from resmo_pipeline.inventory.partitions import ensure_organizations
@@ -31,6 +32,13 @@ def demo_sim() -> Iterator[Any]:
     """A demo-preset simulated organization `contoso`, shared by the tests of one module."""
     with run_simulator(preset="demo", organization="contoso") as sim:
         yield sim
+
+
+@pytest.fixture
+def demo_client(demo_sim: Any) -> Iterator[AzureDevOpsClient]:
+    """A full-scope PAT client of the demo organization (one connection pool per test)."""
+    with AzureDevOpsClient(demo_sim.organization, PatCredential(demo_sim.pat), base_url=demo_sim.base_url) as client:
+        yield client
 
 
 @dataclass

@@ -6,7 +6,6 @@ file, read back as the run reads them), because dtype drift there would show up 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,28 +13,15 @@ import duckdb
 import pandas as pd
 import pytest
 
-from resmo_pipeline.azure_devops import AzureDevOpsClient, PatCredential
+from resmo_pipeline.azure_devops import AzureDevOpsClient
 from resmo_pipeline.catalog import RESOURCE_TYPES
 from resmo_pipeline.inventory import scope as refresh_scope
 from resmo_pipeline.inventory.collect import collect
 from resmo_pipeline.inventory.rows import parent_rows_from_frame
 from resmo_pipeline.inventory.session import RunCollection
-from resmo_pipeline.simulator import run_simulator
 
 CONNECTIONS = RESOURCE_TYPES["service_connections"]
 PERMISSIONS = RESOURCE_TYPES["pipeline_permissions"]
-
-
-@pytest.fixture(scope="module")
-def sim() -> Iterator[Any]:
-    with run_simulator(preset="demo", organization="contoso") as simulator:
-        yield simulator
-
-
-@pytest.fixture
-def client(sim: Any) -> Iterator[AzureDevOpsClient]:
-    with AzureDevOpsClient(sim.organization, PatCredential(sim.pat), base_url=sim.base_url) as opened:
-        yield opened
 
 
 def _round_trip(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
@@ -96,12 +82,12 @@ def test_the_call_filter_matches_case_insensitively_and_keeps_calls_it_cannot_ju
 
 
 def test_a_partial_re_read_replaces_only_the_named_rows_and_keeps_the_rest_exactly(
-    sim: Any, client: AzureDevOpsClient, tmp_path: Path
+    demo_sim: Any, demo_client: AzureDevOpsClient, tmp_path: Path
 ) -> None:
-    projects = parent_rows_from_frame(collect("projects", client).rows)
-    full = collect(CONNECTIONS, client, {"projects": projects}).rows
+    projects = parent_rows_from_frame(collect("projects", demo_client).rows)
+    full = collect(CONNECTIONS, demo_client, {"projects": projects}).rows
     stored = _round_trip(full, tmp_path / "w.duckdb")
-    shared = next(e for e in sim.state.service_endpoints if len(e["serviceEndpointProjectReferences"]) > 1)
+    shared = next(e for e in demo_sim.state.service_endpoints if len(e["serviceEndpointProjectReferences"]) > 1)
     first_project = stored.loc[stored["id"] == shared["id"], "project_id"].item()
     other_project = next(r["projectReference"]["id"] for r in shared["serviceEndpointProjectReferences"]
                          if r["projectReference"]["id"] != first_project)
@@ -109,8 +95,8 @@ def test_a_partial_re_read_replaces_only_the_named_rows_and_keeps_the_rest_exact
     listed: dict[str, int] = {}
     for project in (first_project, other_project):
         selectors = [{"rows": {"id": shared["id"].upper()}, "calls": {"project_id": project}}]
-        client.stats.per_endpoint.clear()
-        partial = collect(CONNECTIONS, client, {"projects": projects}, only=refresh_scope.call_filter(selectors))
+        demo_client.stats.per_endpoint.clear()
+        partial = collect(CONNECTIONS, demo_client, {"projects": projects}, only=refresh_scope.call_filter(selectors))
         merged = refresh_scope.merge(CONNECTIONS, stored, partial.rows, selectors)
 
         assert partial.requests == 1
@@ -134,14 +120,14 @@ def test_a_partial_re_read_replaces_only_the_named_rows_and_keeps_the_rest_exact
 
 
 def test_a_named_resource_the_re_read_does_not_return_is_gone(
-    client: AzureDevOpsClient, tmp_path: Path
+    demo_client: AzureDevOpsClient, tmp_path: Path
 ) -> None:
-    projects = parent_rows_from_frame(collect("projects", client).rows)
-    stored = _round_trip(collect(CONNECTIONS, client, {"projects": projects}).rows, tmp_path / "w.duckdb")
+    projects = parent_rows_from_frame(collect("projects", demo_client).rows)
+    stored = _round_trip(collect(CONNECTIONS, demo_client, {"projects": projects}).rows, tmp_path / "w.duckdb")
     project = stored["project_id"].iloc[0]
     selectors = [{"rows": {"id": "00000000-0000-0000-0000-00000000dead"}, "calls": {"project_id": project}}]
     ghost = stored.iloc[[0]].assign(id=selectors[0]["rows"]["id"], resource_id=selectors[0]["rows"]["id"])
-    partial = collect(CONNECTIONS, client, {"projects": projects}, only=refresh_scope.call_filter(selectors))
+    partial = collect(CONNECTIONS, demo_client, {"projects": projects}, only=refresh_scope.call_filter(selectors))
 
     merged = refresh_scope.merge(CONNECTIONS, pd.concat([stored, ghost], ignore_index=True), partial.rows, selectors)
 
@@ -149,19 +135,21 @@ def test_a_named_resource_the_re_read_does_not_return_is_gone(
     assert len(merged) == len(stored)
 
 
-def test_a_run_reads_a_scoped_type_whole_when_nothing_is_stored_yet(sim: Any, client: AzureDevOpsClient) -> None:
-    project = sim.state.projects[0]["id"]
+def test_a_run_reads_a_scoped_type_whole_when_nothing_is_stored_yet(
+    demo_sim: Any, demo_client: AzureDevOpsClient
+) -> None:
+    project = demo_sim.state.projects[0]["id"]
     selectors = [{"rows": {"id": "any"}, "calls": {"project_id": project}}]
     stored: dict[str, pd.DataFrame] = {}
 
     def stored_frame(name: str) -> pd.DataFrame:
         if name == "projects":
-            return collect("projects", client).rows
+            return collect("projects", demo_client).rows
         return stored.get(name, pd.DataFrame())
 
-    collection = RunCollection(client, [], stored_frame, {}, scopes={"service_connections": selectors})
+    collection = RunCollection(demo_client, [], stored_frame, {}, scopes={"service_connections": selectors})
     whole = collection.read(CONNECTIONS)
-    assert whole.requests > 1 and len(whole.rows) == len(sim.state.service_endpoints)
+    assert whole.requests > 1 and len(whole.rows) == len(demo_sim.state.service_endpoints)
 
     stored["service_connections"] = whole.rows
     partial = collection.read(CONNECTIONS)
