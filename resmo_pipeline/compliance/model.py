@@ -44,7 +44,7 @@ class FindingStatus(enum.StrEnum):
     SUPPRESSED = "suppressed"
 
 
-ANCHOR_FRAMEWORKS: tuple[str, ...] = ("adoscanner", "defender", "maester", "cis", "owasp")
+ANCHOR_FRAMEWORKS: tuple[str, ...] = ("adoscanner", "defender", "maester", "psrule", "cis", "owasp")
 """Control catalogs a rule can point to; each gets its own compliance score."""
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("organization", "resource_id", "resource_name", "message")

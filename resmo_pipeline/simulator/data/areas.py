@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from resmo_pipeline.simulator.data.boards import populate_boards
 from resmo_pipeline.simulator.data.builds import populate_builds
+from resmo_pipeline.simulator.data.demo_rules import populate_demo_rule_areas
 from resmo_pipeline.simulator.data.deployments import populate_deployments
 from resmo_pipeline.simulator.data.packaging import populate_packaging
 from resmo_pipeline.simulator.data.reviews import populate_reviews
@@ -25,4 +26,4 @@ AreaPopulator = Callable[["Builder", "dict[str, int] | None"], Any]
 #: Run in this order, after the preset.
 AREAS: list[AreaPopulator] = [populate_service_hooks, populate_deployments, populate_reviews, populate_boards,
                                populate_builds,
-                               populate_roles, populate_packaging]
+                               populate_roles, populate_packaging, populate_demo_rule_areas]

@@ -11,6 +11,7 @@ from resmo_pipeline.simulator.data.constants import (
     REQUIRED_REVIEWERS_TYPE,
     SCRUM_TEMPLATE,
 )
+from resmo_pipeline.simulator.data.demo_rules import EXAMPLES as DEMO_RULE_AREA_EXAMPLES
 from resmo_pipeline.simulator.data.seeding import SECRET_LIKE, seed_audit, stream, var
 
 if TYPE_CHECKING:
@@ -262,6 +263,7 @@ DEMO_RULE_EXAMPLES: dict[str, dict[str, Any]] = {
         "note": "contoso-shared: Project Collection Valid Users are contributors; payments-internal: the Payments "
                 "build service is administrator. Policy.ArtifactsExternalPackageProtectionToken is true.",
     },
+    **DEMO_RULE_AREA_EXAMPLES,
 }
 
 

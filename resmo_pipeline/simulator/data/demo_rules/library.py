@@ -1,0 +1,16 @@
+"""Demo examples of the rules on agent pools and queues, deployment groups, service connections, variable groups,
+secure files, environments and their roles.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from resmo_pipeline.simulator.data.build import Builder
+
+EXAMPLES: dict[str, dict[str, Any]] = {}
+
+
+def populate(b: Builder) -> None:
+    """Add the demo resources these examples name."""
