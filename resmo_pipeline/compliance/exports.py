@@ -11,6 +11,7 @@ import json
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 import pandas as pd
 from tabulate import tabulate
@@ -106,6 +107,19 @@ def _logical_locations(finding: dict[str, Any]) -> list[dict[str, Any]]:
     return locations
 
 
+def _location(finding: dict[str, Any]) -> dict[str, Any]:
+    """The resource as logical locations, plus the file and line for findings in pipeline YAML."""
+    location: dict[str, Any] = {"logicalLocations": _logical_locations(finding)}
+    file_path, line = finding.get("file_path"), finding.get("line")
+    if file_path:
+        # SARIF wants a relative URI for a file in the analysed source; Azure Repos paths start at "/".
+        physical: dict[str, Any] = {"artifactLocation": {"uri": quote(str(file_path).lstrip("/"))}}
+        if line is not None and not pd.isna(line):
+            physical["region"] = {"startLine": int(line)}
+        location["physicalLocation"] = physical
+    return location
+
+
 def _sarif_result(finding: dict[str, Any], rule_index: dict[str, int]) -> dict[str, Any]:
     key = "\x1f".join(str(finding[k]) for k in ("rule_id", "organization", "resource_id"))
     result: dict[str, Any] = {
@@ -113,7 +127,7 @@ def _sarif_result(finding: dict[str, Any], rule_index: dict[str, int]) -> dict[s
         "level": SARIF_LEVELS.get(finding["severity"], "warning"),
         "kind": "fail",
         "message": {"text": finding["message"] or finding.get("title") or finding["rule_id"]},
-        "locations": [{"logicalLocations": _logical_locations(finding)}],
+        "locations": [_location(finding)],
         "partialFingerprints": {"resmoFinding/v1": hashlib.sha256(key.encode()).hexdigest()},
         "properties": {
             "status": finding["status"],

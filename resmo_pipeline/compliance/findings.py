@@ -1,8 +1,9 @@
 """The compliance tables in the warehouse and how an evaluation updates them.
 
-- ``compliance.findings``: one row per (rule, organization, resource type, resource) ever found violating,
-  with its life-cycle: ``open`` → ``resolved`` when the resource is fixed (``resolved_at``) → ``open`` again
-  on a regression (``reopened_count`` + 1). ``first_seen`` never changes. A finding covered by an active suppression is
+- ``compliance.findings``: one row per (rule, organization, resource type, resource) ever found violating
+  (``file_path`` and ``line`` point into the repository file for findings in pipeline YAML), with its
+  life-cycle: ``open`` → ``resolved`` when the resource is fixed (``resolved_at``) → ``open`` again on a
+  regression (``reopened_count`` + 1). ``first_seen`` never changes. A finding covered by an active suppression is
   ``suppressed`` with the suppression's reason, owner and expiry; when it expires the finding reopens.
 - ``compliance.rule_results``: per run, rule and organization: passed / failed / not_evaluable / error.
 - ``compliance.rules``: the loaded rules' metadata (severity, anchors as JSON, ...), to join on in SQL.
@@ -37,6 +38,8 @@ FINDINGS_COLUMNS: dict[str, str] = {
     "url": "VARCHAR",
     "severity": "VARCHAR",
     "message": "VARCHAR",
+    "file_path": "VARCHAR",
+    "line": "INTEGER",
     "status": "VARCHAR",
     "suppression_reason": "VARCHAR",
     "suppression_owner": "VARCHAR",
@@ -84,6 +87,8 @@ VIOLATION_COLUMNS: tuple[str, ...] = (
     "url",
     "severity",
     "message",
+    "file_path",
+    "line",
 )
 FINDING_EVENTS_COLUMNS: dict[str, str] = {
     "event_id": "VARCHAR",
@@ -258,6 +263,7 @@ ON f.rule_id = m.rule_id AND f.organization = m.organization AND f.resource_type
 WHEN MATCHED THEN UPDATE SET
     resource_name = m.resource_name, resource_type = m.resource_type, project_name = m.project_name,
     url = m.url, severity = m.severity, message = m.message,
+    file_path = m.file_path, line = TRY_CAST(TRY_CAST(m.line AS DOUBLE) AS INTEGER),
     status = CASE WHEN m.is_suppressed THEN 'suppressed' ELSE 'open' END,
     suppression_reason = m.suppression_reason, suppression_owner = m.suppression_owner,
     suppression_expires = m.suppression_expires,
@@ -268,11 +274,12 @@ WHEN MATCHED THEN UPDATE SET
         ELSE 0 END
 WHEN NOT MATCHED THEN INSERT (
     rule_id, organization, resource_id, resource_name, resource_type, project_name, url, severity, message,
-    status, suppression_reason, suppression_owner, suppression_expires, first_seen, last_seen, resolved_at,
-    reopened_count, last_run_id
+    file_path, line, status, suppression_reason, suppression_owner, suppression_expires, first_seen, last_seen,
+    resolved_at, reopened_count, last_run_id
 ) VALUES (
     m.rule_id, m.organization, m.resource_id, m.resource_name, m.resource_type, m.project_name, m.url,
-    m.severity, m.message, CASE WHEN m.is_suppressed THEN 'suppressed' ELSE 'open' END,
+    m.severity, m.message, m.file_path, TRY_CAST(TRY_CAST(m.line AS DOUBLE) AS INTEGER),
+    CASE WHEN m.is_suppressed THEN 'suppressed' ELSE 'open' END,
     m.suppression_reason, m.suppression_owner, m.suppression_expires, $now, $now, NULL, 0, $run_id
 )
 WHEN NOT MATCHED BY SOURCE

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import dagster as dg
 
+from resmo_pipeline import settings
 from resmo_pipeline.catalog import RESOURCE_TYPES
 from resmo_pipeline.instance import get_instance
 from resmo_pipeline.integrations.registry import IntegrationError, Registry
@@ -90,7 +91,20 @@ def sync(
             result = _sync_one(job, instance, organization, selection, total, printer)
             registry.record_sync(organization, "success" if result.success else "failure")
             results.append(result)
+    _refresh_coverage(printer)
     return results
+
+
+def _refresh_coverage(printer: Callable[[str], None]) -> None:
+    """Keep compliance.coverage in step with the rules loaded now (a problem there never fails the sync)."""
+    import duckdb
+
+    from resmo_pipeline.compliance.coverage import refresh_coverage
+
+    try:
+        refresh_coverage(settings.warehouse_path())
+    except (duckdb.Error, OSError, ValueError) as exc:
+        printer(f"Could not update compliance.coverage (the synced data is kept): {exc}")
 
 
 def _sync_one(

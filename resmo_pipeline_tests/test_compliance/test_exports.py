@@ -99,6 +99,31 @@ def test_sarif_validates_against_the_official_schema(home_warehouse: Path, capsy
     resource = result["locations"][0]["logicalLocations"][-1]
     assert resource["fullyQualifiedName"].startswith("contoso/Data Platform/service_connections/")
     assert resource["name"] == "classic-azure-subscription"
+    assert "physicalLocation" not in result["locations"][0]  # an Azure DevOps object, not a file
+
+
+def test_sarif_points_yaml_findings_at_the_file_and_line(
+    home_warehouse: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, out = findings_output(capsys, "--format", "sarif")
+    (run,) = json.loads(out)["runs"]
+    yaml_results = [r for r in run["results"] if r["ruleId"].startswith("yaml.")]
+    assert yaml_results
+    with read_connection(home_warehouse) as conn:
+        stored = dict(
+            ((rule_id, name), (path, line))
+            for rule_id, name, path, line in conn.execute(
+                "SELECT rule_id, resource_name, file_path, line FROM compliance.findings WHERE rule_id LIKE 'yaml.%'"
+            ).fetchall()
+        )
+    for result in yaml_results:
+        physical = result["locations"][0]["physicalLocation"]
+        name = result["locations"][0]["logicalLocations"][-1]["name"]
+        path, line = stored[(result["ruleId"], name)]
+        assert path.endswith(".yml") and line >= 1, (result["ruleId"], name)
+        assert physical["artifactLocation"]["uri"] == path.lstrip("/")
+        assert physical["region"]["startLine"] == line
+        assert f"line={line}" in result["hostedViewerUri"]
 
 
 def test_junit_has_one_case_per_rule(home_warehouse: Path, capsys: pytest.CaptureFixture[str]) -> None:

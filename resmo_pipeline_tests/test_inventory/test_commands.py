@@ -10,6 +10,7 @@ import pytest
 
 from resmo_pipeline import cli
 from resmo_pipeline.catalog import RESOURCE_TYPES
+from resmo_pipeline.compliance.coverage import builtin_coverage
 from resmo_pipeline.instance import get_instance
 from resmo_pipeline.integrations.registry import Integration, Registry
 from resmo_pipeline.inventory.commands import sync
@@ -56,6 +57,11 @@ def test_sync_prints_progress_and_records_the_run_in_the_persistent_instance(
         assert runs[0].status == dg.DagsterRunStatus.SUCCESS
     with read_connection(installation.path.parent / "warehouse.duckdb") as conn:
         assert conn.execute(f"select count(*) from azure_devops.{LEAF}").fetchall()[0][0] > 0
+        # the coverage of the loaded rules is stored with every sync
+        implemented = conn.execute(
+            "select count(*) from compliance.coverage where framework = 'adoscanner' and status = 'implemented'"
+        ).fetchall()[0][0]
+        assert implemented == builtin_coverage().summary("adoscanner")[0].implemented
     assert installation.get(organization).last_sync_status == "success"
 
 

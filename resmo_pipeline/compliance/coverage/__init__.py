@@ -343,14 +343,32 @@ def write_coverage(conn: Any, coverage: Coverage, now: dt.datetime | None = None
     ``conn`` is a DuckDB connection to the warehouse. Call it wherever ``compliance.rules`` is written (after
     :func:`resmo_pipeline.compliance.findings.record_rules`), or on demand with ``rules coverage --write``.
     """
+    import pandas as pd
+
     from resmo_pipeline.warehouse.schema import ensure_table
 
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     ensure_table(conn, "compliance", "coverage", COVERAGE_COLUMNS)
+    frame = pd.DataFrame(
+        [[*item.as_row().values(), now] for item in coverage.controls], columns=list(COVERAGE_COLUMNS)
+    )
     conn.execute("DELETE FROM compliance.coverage")
-    rows = [[*item.as_row().values(), now] for item in coverage.controls]
-    if rows:
-        columns = ", ".join(COVERAGE_COLUMNS)
-        placeholders = ", ".join("?" for _ in COVERAGE_COLUMNS)
-        conn.executemany(f"INSERT INTO compliance.coverage ({columns}) VALUES ({placeholders})", rows)
-    return len(rows)
+    if not frame.empty:
+        conn.from_df(frame).query(
+            "frame",
+            "INSERT INTO compliance.coverage BY NAME"
+            " SELECT * REPLACE (CAST(rule_ids AS VARCHAR[]) AS rule_ids) FROM frame",
+        ).fetchall()
+    return len(frame)
+
+
+def refresh_coverage(database: str | Path) -> int:
+    """Store the coverage of the rules loaded now in the warehouse file's ``compliance.coverage``.
+
+    `resmo-pipeline sync` calls it after its runs, so the table follows the rules a user adds or removes.
+    """
+    from resmo_pipeline.warehouse.access import write_connection
+
+    coverage = builtin_coverage()
+    with write_connection(database, publish_after_s=None) as conn:
+        return write_coverage(conn, coverage)
