@@ -219,3 +219,18 @@ def test_dagster_check_and_sarif_texts_show_parameter_values() -> None:
         assert all("$" not in _without_pipeline_syntax(text) for text in texts), (rule.id, texts)
     (spec,) = build_compliance_check(builtin_rules().get("users.inactive")).check_specs
     assert "90 days" in (spec.description or "")
+
+
+def test_vocabulary_files_are_created_after_the_files_whose_macros_they_call() -> None:
+    from resmo_pipeline.compliance.model import strip_sql_comments_and_strings
+    from resmo_pipeline.compliance.vocabulary import vocabulary_files
+
+    defined_in = {macro.name: macro.file for macro in macros()}
+    created: set[str] = set()
+    for path in vocabulary_files():
+        code = strip_sql_comments_and_strings(path.read_text(encoding="utf-8"))
+        called = {name.lower() for name in re.findall(r"\b([A-Za-z_]\w*)\s*\(", code)}
+        needed = {defined_in[name] for name in called if name in defined_in} - {path.name}
+        assert needed <= created, (path.name, needed - created)
+        created.add(path.name)
+    assert vocabulary_files()[0].name == "common.sql"

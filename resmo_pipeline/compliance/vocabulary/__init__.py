@@ -59,10 +59,28 @@ class Macro:
     file: str
 
 
+@cache
 def vocabulary_files() -> list[Path]:
-    """The vocabulary's SQL files, in the order they are created (common first: others build on it)."""
-    files = sorted(VOCABULARY_DIR.glob("*.sql"))
-    return sorted(files, key=lambda path: (path.stem != "common", path.stem))
+    """The vocabulary's SQL files, in the order they are created: a file after every file whose macros it calls.
+
+    The order matters because DuckDB binds a table macro's body when the macro is created, so a macro must
+    exist before another file's table macro calls it. Files are taken in name order (``common`` first) among
+    those whose dependencies are created already.
+    """
+    files = sorted(VOCABULARY_DIR.glob("*.sql"), key=lambda path: (path.stem != "common", path.stem))
+    texts = {path: path.read_text(encoding="utf-8") for path in files}
+    defined = {path: {name.lower() for name, _, _ in _MACRO.findall(text)} for path, text in texts.items()}
+    needs: dict[Path, set[Path]] = {}
+    for path, text in texts.items():
+        code = strip_sql_comments_and_strings(text)
+        called = {name.lower() for name in re.findall(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*\(", code)}
+        needs[path] = {other for other in files if other != path and called & defined[other]}
+    ordered: list[Path] = []
+    while len(ordered) < len(files):
+        ready = [path for path in files if path not in ordered and needs[path] <= set(ordered)]
+        # A cycle between files: create the rest in name order and let DuckDB name the missing macro.
+        ordered.extend(ready[:1] or [path for path in files if path not in ordered])
+    return ordered
 
 
 @cache
