@@ -39,7 +39,7 @@ CHECK_CONFIGURATIONS = Endpoint(
 )
 RELEASE_DEFINITIONS = Endpoint(
     host="vsrm.dev.azure.com", path="{project}/_apis/release/definitions", api_version="7.1",
-    paging=Paging.HEADER_TOKEN, params={"$expand": "environments,artifacts,variables"}, scope="vso.release",
+    paging=Paging.HEADER_TOKEN, params={"$expand": "environments,artifacts,variables,triggers"}, scope="vso.release",
 )
 ENVIRONMENTS = Endpoint(
     host="dev.azure.com", path="{project}/_apis/distributedtask/environments", api_version="7.1",
