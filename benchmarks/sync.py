@@ -18,8 +18,9 @@ client alone (`collect_all`, the floor any sync is measured against). Prints one
                     per type and "total"; second_sync_wall_s its time, second_sync_peak_rss_mb its peak
     rules_s         time the sync spent in the rules' asset checks (evaluating them, updating findings)
     rule_violations each rule's violations after the first sync ("not_evaluable" / "error" when it did not run)
-    rules_flagging_most  rules that flag at least 90 % of the rows of their resource type (10 rows or more):
-                    on generated data that is a bug in the rule or in the simulator, not a finding
+    slowest_rules_ms  the ten slowest rules of that run (evaluation and findings update, per rule)
+    rules_flagging_most  rules that flag at least 90 % of the rows of a resource type they judge (10 rows or
+                    more): on generated data that is a bug in the rule or in the simulator, not a finding
     load_avg        the 1-minute load average before the sync (how busy the machine was)
 
 Targets on `large`: ratio <= 1.2, client_ratio <= 1.25, peak_rss_mb <= 1024.
@@ -164,31 +165,40 @@ def _measure(preset: str, latency_ms: int, concurrency: int, in_process: bool, s
 
 
 def _rule_outcomes(run_id: str) -> dict[str, Any]:
-    """Violations per rule in the first sync's run, and the rules flagging (nearly) every resource they judge."""
+    """Violations per rule in the first sync's run, the slowest rules, and the rules flagging (nearly) every
+    resource of a type they judge (a rule may judge several types; each is compared with its own table)."""
     from resmo_pipeline import settings
-    from resmo_pipeline.compliance.loader import load_rules
     from resmo_pipeline.warehouse import read_connection
 
-    resource_types = {rule.id: rule.resource_type for rule in load_rules().rules}
     with read_connection(settings.warehouse_path()) as conn:
         results = conn.execute(
-            "SELECT rule_id, status, violations FROM compliance.rule_results WHERE run_id = ? ORDER BY rule_id",
+            "SELECT rule_id, status, violations, duration_ms FROM compliance.rule_results WHERE run_id = ?"
+            " ORDER BY rule_id",
+            [run_id],
+        ).fetchall()
+        per_type = conn.execute(
+            "SELECT rule_id, resource_type, count(*) FROM compliance.findings"
+            " WHERE last_run_id = ? AND status <> 'resolved' GROUP BY ALL",
             [run_id],
         ).fetchall()
         tables = {row[0] for row in conn.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'azure_devops'").fetchall()}
         sizes = {
             table: conn.execute(f'SELECT count(*) FROM azure_devops."{table}"').fetchone()[0]
-            for table in set(resource_types.values()) & tables
+            for table in {resource_type for _, resource_type, _ in per_type} & tables
         }
-    violations: dict[str, Any] = {}
-    flagging_most = []
-    for rule_id, status, count in results:
-        violations[rule_id] = count if status in ("passed", "failed") else status
-        size = sizes.get(resource_types.get(rule_id, ""), 0)
-        if status == "failed" and size >= 10 and count >= 0.9 * size:
-            flagging_most.append({"rule": rule_id, "violations": count, "rows": size})
-    return {"rule_violations": violations, "rules_flagging_most": flagging_most}
+    violations = {rule_id: count if status in ("passed", "failed") else status for rule_id, status, count, _ in results}
+    slowest = sorted(((ms or 0.0, rule_id) for rule_id, _, _, ms in results), reverse=True)[:10]
+    flagging_most = [
+        {"rule": rule_id, "resource_type": resource_type, "violations": count, "rows": sizes[resource_type]}
+        for rule_id, resource_type, count in sorted(per_type)
+        if sizes.get(resource_type, 0) >= 10 and count >= 0.9 * sizes[resource_type]
+    ]
+    return {
+        "rule_violations": violations,
+        "slowest_rules_ms": {rule_id: round(ms, 1) for ms, rule_id in slowest},
+        "rules_flagging_most": flagging_most,
+    }
 
 
 def _rules_seconds(run_id: str) -> float:

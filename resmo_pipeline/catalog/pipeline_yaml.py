@@ -50,6 +50,7 @@ class _Where:
     job: str | None = None
     pool_name: str | None = None
     vm_image: str | None = None
+    workspace_clean: str | None = None
 
     def child(self, key: str | int) -> _Where:
         step = f"[{key}]" if isinstance(key, int) else (f".{key}" if self.path else key)
@@ -124,6 +125,13 @@ def _environment(node: Node | None) -> str | None:
     return f"{name}.{resource}" if name and resource else name
 
 
+def _control(item: MappingNode) -> dict[str, Any]:
+    """condition and continueOnError of a stage, job or step (continueOnError null: an expression decides)."""
+    keep_going = _get(item, "continueOnError")
+    return {"condition": _scalar(_get(item, "condition")),
+            "continue_on_error": False if keep_going is None else _truthy(keep_going)}
+
+
 def _ref_pinned(ref: str | None) -> bool | None:
     if ref is not None and EXPRESSION.search(ref):
         return None
@@ -153,7 +161,49 @@ class _Walker:
         resources = _get(node, "resources")
         if isinstance(resources, MappingNode):
             self.resources(resources, _Where("resources"))
-        self.mapping(node, _Where(""), skip={"resources"})
+        parameters = _get(node, "parameters")
+        if isinstance(parameters, SequenceNode):
+            self.runtime_parameters(parameters, _Where("parameters"))
+        root_clean = _scalar(_get(_get(node, "workspace"), "clean"))
+        self.mapping(node, _Where("", workspace_clean=root_clean), skip={"resources"})
+
+    def runtime_parameters(self, node: SequenceNode, where: _Where) -> None:
+        """The pipeline's runtime parameters (whoever queues a run sets them): name, type, default, values."""
+        for index, item in enumerate(node.value):
+            if not isinstance(item, MappingNode):
+                continue
+            values = _get(item, "values")
+            self.emit(item, where.child(index), "parameter", name=_scalar(_get(item, "name")),
+                      value=_scalar(_get(item, "default")),
+                      parameter_type=(_scalar(_get(item, "type")) or "string").strip(),
+                      allowed_values=_plain(values) if isinstance(values, SequenceNode) else None)
+
+    def variables(self, node: Node, where: _Where) -> None:
+        """`variables:` in its mapping form (name: value) or list form (- name: x, value: y); groups and
+        variable templates are not variables (a `- template:` entry is a template element)."""
+        if isinstance(node, MappingNode):
+            for name, value in _items(node):
+                if name.startswith("${{"):
+                    self.variables(value, where.child(name))  # `${{ if }}:` inserts the variables it holds
+                elif isinstance(value, ScalarNode):
+                    self.emit(value, where.child(name), "variable", name=name, value=value.value)
+                else:
+                    self.any(value, where.child(name))
+        elif isinstance(node, SequenceNode):
+            for index, item in enumerate(node.value):
+                at = where.child(index)
+                if isinstance(item, MappingNode) and "name" in {key for key, _value in _items(item)}:
+                    readonly = _get(item, "readonly")
+                    self.emit(item, at, "variable", name=_scalar(_get(item, "name")),
+                              value=_scalar(_get(item, "value")),
+                              readonly=None if readonly is None else _truthy(readonly))
+                elif isinstance(item, MappingNode) and self.element(item, at):
+                    continue
+                elif isinstance(item, MappingNode) and all(key.startswith("${{") for key, _v in _items(item)):
+                    for key, inner in _items(item):
+                        self.variables(inner, at.child(key))
+                else:
+                    self.any(item, at)
 
     def resources(self, node: MappingNode, where: _Where) -> None:
         for key, value in _items(node):
@@ -161,7 +211,9 @@ class _Walker:
                 continue
             for index, item in enumerate(value.value):
                 at = where.child(key).child(index)
-                if key == "repositories" and isinstance(item, MappingNode):
+                if key == "pipelines" and isinstance(item, MappingNode):
+                    self.pipeline_resource(item, at)
+                elif key == "repositories" and isinstance(item, MappingNode):
                     ref = _scalar(_get(item, "ref"))
                     self.emit(item, at, "repository", name=_scalar(_get(item, "repository")),
                               value=_scalar(_get(item, "name")), repository_type=_scalar(_get(item, "type")),
@@ -173,7 +225,29 @@ class _Walker:
                     if alias:
                         self.container_aliases.add(alias)
                     self.emit(item, at, "container", name=alias, value=image, pinned=_image_pinned(image),
-                              service_connections=[e for e in [_scalar(_get(item, "endpoint"))] if e])
+                              service_connections=[e for e in [_scalar(_get(item, "endpoint"))] if e],
+                              options=_scalar(_get(item, "options")))
+
+    def pipeline_resource(self, item: MappingNode, where: _Where) -> None:
+        """resources.pipelines: another pipeline whose artifacts this one consumes and whose runs may trigger
+        it. trigger_branches: the branches whose completed runs trigger it (["*"] for `trigger: true` or a
+        trigger without a branch filter; [] when there is no trigger)."""
+        trigger = _get(item, "trigger")
+        branches: list[str] | None
+        if trigger is None or _truthy(trigger) is False:
+            branches = []
+        elif isinstance(trigger, ScalarNode):
+            branches = ["*"] if _truthy(trigger) else None
+        elif _truthy(_get(trigger, "enabled")) is False:
+            branches = []
+        else:
+            filters = _get(trigger, "branches")
+            include = _get(filters, "include") if isinstance(filters, MappingNode) else filters
+            branches = _scalars(include) or ["*"]
+        self.emit(item, where, "pipeline_resource", name=_scalar(_get(item, "pipeline")),
+                  value=_scalar(_get(item, "source")), ref=_scalar(_get(item, "branch")),
+                  parameters=_plain(item), trigger_branches=branches,
+                  source_project=_scalar(_get(item, "project")))
 
     def mapping(self, node: MappingNode, where: _Where, skip: frozenset[str] | set[str] = frozenset()) -> None:
         """A mapping that is not itself an element: look at the keys that hold elements, recurse into the rest."""
@@ -188,6 +262,8 @@ class _Walker:
                 self.emit(value, at, "pool", value=name or image, pool_name=name, vm_image=image)
             elif key in ("stages", "jobs", "steps") and isinstance(value, SequenceNode):
                 self.sequence(value, where, key)
+            elif key == "variables" and isinstance(value, (MappingNode, SequenceNode)):
+                self.variables(value, at)
             else:
                 self.any(value, at)
 
@@ -220,7 +296,8 @@ class _Walker:
         if "stage" in keys:
             stage = _scalar(_get(item, "stage"))
             inner = replace(where, stage=stage, job=None)
-            self.emit(item, inner, "stage", name=stage, value=_scalar(_get(item, "displayName")))
+            self.emit(item, inner, "stage", name=stage, value=_scalar(_get(item, "displayName")),
+                      **_control(item))
             self.mapping(item, self._with_pool(item, inner), skip={"stage"})
         elif "job" in keys or "deployment" in keys:
             self.job(item, where, "deployment" if "deployment" in keys else "job")
@@ -245,7 +322,8 @@ class _Walker:
         environment = _environment(_get(item, "environment"))
         self.emit(item, inner, "job", name=job_id, value=kind, pool_name=inner.pool_name, vm_image=inner.vm_image,
                   environment=environment,
-                  referenced_names=[n for n in (environment, (environment or "").split(".")[0]) if n])
+                  referenced_names=[n for n in (environment, (environment or "").split(".")[0]) if n],
+                  clean=_scalar(_get(_get(item, "workspace"), "clean")) or where.workspace_clean, **_control(item))
         container = _get(item, "container")
         if container is not None:
             self.container(container, inner.child("container"))
@@ -260,7 +338,8 @@ class _Walker:
         if isinstance(node, ScalarNode) and image in self.container_aliases:
             return  # names a resources.containers entry, which is an element of its own
         self.emit(node, where, "container", name=alias, value=image, pinned=_image_pinned(image),
-                  service_connections=[e for e in [_scalar(_get(node, "endpoint"))] if e])
+                  service_connections=[e for e in [_scalar(_get(node, "endpoint"))] if e],
+                  options=_scalar(_get(node, "options")))
 
     def template(self, item: MappingNode, where: _Where, kind: str) -> None:
         reference = _scalar(_get(item, "template")) or ""
@@ -274,13 +353,18 @@ class _Walker:
 
     def step(self, item: MappingNode, where: _Where, keys: set[str]) -> None:
         name = _scalar(_get(item, "displayName")) or _scalar(_get(item, "name"))
+        env = _get(item, "env")
+        extra: dict[str, Any] = {**_control(item),
+                                 "env": _plain(env) if isinstance(env, MappingNode) else None}
         script_key = next((k for k in SCRIPT_STEP_KEYS if k in keys), None)
         if script_key is not None:
-            self.emit(item, where, "script", name=name, task=script_key, value=_scalar(_get(item, script_key)))
+            self.emit(item, where, "script", name=name, task=script_key, value=_scalar(_get(item, script_key)),
+                      **extra)
         elif "checkout" in keys:
             persist = _get(item, "persistCredentials")
             self.emit(item, where, "checkout", name=name, value=_scalar(_get(item, "checkout")),
-                      persist_credentials=False if persist is None else _truthy(persist))
+                      persist_credentials=False if persist is None else _truthy(persist),
+                      clean=_scalar(_get(item, "clean")), **extra)
         elif "task" in keys:
             task = _scalar(_get(item, "task"))
             inputs = _get(item, "inputs")
@@ -291,10 +375,11 @@ class _Walker:
             script = next((v for k, v in lowered.items() if k in SCRIPT_INPUTS and isinstance(v, str)), None)
             self.emit(item, where, "script" if script is not None else "task", name=name, task=task,
                       value=script, service_connections=connections, parameters=plain or None,
-                      referenced_names=connections)
+                      referenced_names=connections, **extra)
         else:
             step_kind = next(k for k in STEP_KEYS if k in keys)
-            self.emit(item, where, "task", name=name, task=step_kind, value=_scalar(_get(item, step_kind)))
+            self.emit(item, where, "task", name=name, task=step_kind, value=_scalar(_get(item, step_kind)),
+                      **extra)
 
 
 def yaml_elements(content: str) -> list[dict[str, Any]]:
@@ -354,9 +439,12 @@ TYPES = (
         "(persistCredentials), template references and extends (with the @repository alias), "
         "resources.repositories (ref, pinned to a commit or tag?), container images (resources.containers, "
         "job containers and services: pinned to a digest?), stages, jobs and deployment jobs (pool, "
-        "environment) and pool declarations. Steps in deployment strategies (runOnce, rolling, canary "
-        "hooks), conditional `${{ if }}` blocks and template parameters are included; expressions are kept "
-        "as text and templates are not fetched. A file that does not parse is one row of kind parse_error.",
+        "environment, workspace.clean), pool declarations, runtime parameters (type, allowed values), variables "
+        "defined in the YAML (name, value), resources.pipelines (source, project, trigger branches), and of "
+        "every step its env mapping, condition and continueOnError. Steps in deployment strategies (runOnce, "
+        "rolling, canary hooks), conditional `${{ if }}` blocks and template parameters are included; "
+        "expressions are kept as text and templates are not fetched. A file that does not parse is one "
+        "row of kind parse_error.",
         endpoint=None,
         scope="parent",
         extra_parents=("pipeline_yaml_files",),
@@ -376,12 +464,13 @@ TYPES = (
             col("yaml_path", "VARCHAR", _v("yaml_path"),
                 "Where in the document, e.g. stages[1].jobs[0].strategy.runOnce.deploy.steps[0]."),
             col("kind", "VARCHAR", _v("kind"), "script, task, checkout, template, extends, repository, "
-                "container, stage, job, pool or parse_error."),
-            col("name", "VARCHAR", _v("name"), "Stage or job id, step display name, repository or container "
-                "alias."),
+                "container, stage, job, pool, variable, parameter, pipeline_resource or parse_error."),
+            col("name", "VARCHAR", _v("name"), "Stage or job id, step display name, repository, container or "
+                "pipeline resource alias, variable or parameter name."),
             col("value", "VARCHAR", _v("value"), "script: the script text; checkout: self, none or a "
                 "repository alias; template/extends: the template path; repository: the repository's name; "
-                "container: the image; job: job or deployment; pool: the pool name or vmImage."),
+                "container: the image; job: job or deployment; pool: the pool name or vmImage; "
+                "variable: its value; parameter: its default; pipeline_resource: the source pipeline."),
             col("task", "VARCHAR", _v("task"), "The task (PowerShell@2, ...) or step keyword (script, bash, "
                 "pwsh, powershell, download, ...)."),
             col("stage", "VARCHAR", _v("stage"), "The enclosing stage's id."),
@@ -389,7 +478,8 @@ TYPES = (
             col("repository_alias", "VARCHAR", _v("repository_alias"),
                 "template/extends: the repository alias after @ (null: the pipeline's own repository)."),
             col("repository_type", "VARCHAR", _v("repository_type"), "repository: git, github, bitbucket, ..."),
-            col("ref", "VARCHAR", _v("ref"), "repository: the ref (null: the repository's default branch)."),
+            col("ref", "VARCHAR", _v("ref"), "repository: the ref (null: the repository's default branch); "
+                "pipeline_resource: the branch whose artifacts are used by default."),
             col("pinned", "BOOLEAN", _v("pinned"), "repository: ref is a full commit id or refs/tags/...; "
                 "container: the image has an @sha256: digest; null when an expression decides it."),
             col("persist_credentials", "BOOLEAN", _v("persist_credentials"),
@@ -399,10 +489,31 @@ TYPES = (
             col("environment", "VARCHAR", _v("environment"), "Deployment job: the environment (name[.resource])."),
             col("service_connections", "JSON", _list("service_connections"),
                 "Service connections the element names (task inputs, repository and container endpoints)."),
-            col("parameters", "JSON", _v("parameters"), "template/extends: the parameters passed; task: inputs."),
+            col("parameters", "JSON", _v("parameters"), "template/extends: the parameters passed; task: inputs; "
+                "pipeline_resource: the resource as written."),
             col("referenced_names", "JSON", _list("referenced_names"), "Names the element may use as protected "
                 "resources: the environment, task service connections, scalar template parameters."),
             col("error", "VARCHAR", _v("error"), "parse_error: the parser's message."),
+            col("env", "JSON", _v("env"), "script and task: the step's env mapping ({NAME: value}, e.g. "
+                "SYSTEM_ACCESSTOKEN: $(System.AccessToken)); null when it has none."),
+            col("condition", "VARCHAR", _v("condition"), "stage, job, script, task, checkout: the condition "
+                "as written (null: the default, succeeded())."),
+            col("continue_on_error", "BOOLEAN", _v("continue_on_error"), "job, script, task, checkout: "
+                "continueOnError is true (later steps and jobs run as if it succeeded); null when an expression "
+                "decides it."),
+            col("clean", "VARCHAR", _v("clean"), "job: workspace.clean, its own or the pipeline's (outputs, "
+                "resources, all; null: the workspace is kept); checkout: its clean value (true, false)."),
+            col("options", "VARCHAR", _v("options"), "container: the options passed to docker create (e.g. "
+                "--privileged, -v /var/run/docker.sock:...)."),
+            col("parameter_type", "VARCHAR", _v("parameter_type"), "parameter: the declared type (string when "
+                "none is given)."),
+            col("allowed_values", "JSON", _v("allowed_values"), "parameter: the values list (null: any value)."),
+            col("readonly", "BOOLEAN", _v("readonly"), "variable (list form): readonly is true."),
+            col("trigger_branches", "JSON", _v("trigger_branches"), "pipeline_resource: the source pipeline's "
+                "branches whose completed runs trigger this pipeline: [\"*\"] for any branch (trigger: true or "
+                "no branch filter), [] for no trigger, null when an expression decides it."),
+            col("source_project", "VARCHAR", _v("source_project"), "pipeline_resource: the project of the "
+                "source pipeline (null: this pipeline's project)."),
         ),
         required_scope="vso.code",
     ),

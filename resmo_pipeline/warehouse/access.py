@@ -32,7 +32,7 @@ WRITER_MEMORY_ENV = "RESMO_WAREHOUSE_MEMORY_MB"
 #: DuckDB memory a writing connection may use before it spills to ``<warehouse>.tmp``. Without a limit DuckDB
 #: takes up to 80 % of RAM: recording the history of 30,000 entitlements held three copies of their JSON at
 #: once and lifted a large sync's peak RSS by about 400 MB, with other types being read at the same time.
-DEFAULT_WRITER_MEMORY_MB = 256
+DEFAULT_WRITER_MEMORY_MB = 128
 
 
 def writer_memory_limit() -> str:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from resmo_pipeline.catalog.service_hooks import _target as service_hook_target
 from resmo_pipeline.compliance.loader import builtin_rules
 from resmo_pipeline.simulator.data import (
     APPROVAL_CHECK_TYPE,
@@ -177,6 +178,12 @@ def test_acl_namespaces_are_known(demo: OrgState) -> None:
     assert NAMESPACE_IDS["Git Repositories"] in demo.acls
 
 
+def _hook_label(subscription: dict[str, Any]) -> str:
+    """A service hook as rules name it (the service_hook_label macro): consumer, event and target host."""
+    host = service_hook_target(subscription)[1]
+    return f"{subscription['consumerId']} {subscription['eventType']}" + (f" to {host}" if host else "")
+
+
 def _demo_names(state: OrgState) -> set[str]:
     names: set[str] = set()
     names |= {p["name"] for p in state.projects} | {r["name"] for r in state.repositories}
@@ -187,6 +194,11 @@ def _demo_names(state: OrgState) -> set[str]:
     names |= {a["name"] for agents in state.agents.values() for a in agents} | {f["name"] for f in state.feeds}
     names |= {e["extensionName"] for e in state.extensions} | set(state.org_policies)
     names |= {s["displayName"] for s in state.audit_streams}
+    names |= {pr["title"] for prs in state.pull_requests.values() for pr in prs}
+    names |= {p["displayName"] for ps in state.pats.values() for p in ps} | set(state.org_pipeline_settings)
+    names |= {_hook_label(h) for h in state.service_hook_subscriptions}
+    names |= {p["name"] for p in state.pools} | {g["name"] for gs in state.deployment_groups.values() for g in gs}
+    names |= {m["agent"]["name"] for ms in state.deployment_targets.values() for m in ms}
     for subject in state.subjects.values():
         names |= {subject["displayName"], subject["principalName"], subject["principalName"].split("\\")[-1]}
     return names

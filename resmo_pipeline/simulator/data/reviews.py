@@ -130,7 +130,9 @@ def populate_reviews(b: Builder, sizes: dict[str, int] | None) -> None:
                          bypass_reason="Release blocker" if rng.random() < 0.03 and status == "completed"
                          else None)
         if index % 4 == 0:
-            enablement(b, repo, enabled=True, block_pushes=rng.random() < 0.5)
+            # Index-based, not drawn: the random draws (and so every object generated after) stay as they were.
+            enablement(b, repo, enabled=True, block_pushes=rng.random() < 0.5, code_security=index % 8 == 0,
+                       dependency_scanning=index % 8 == 0, code_ql=index % 16 == 0)
 
 
 def _demo(b: Builder, repos: list[dict[str, Any]], people: list[str]) -> None:

@@ -24,8 +24,7 @@ WITH required_raw AS (
     SELECT c.project_id, c.resource_type, c.resource_name,
            unnest(CAST(json_extract(c.settings, '$.extendsChecks') AS JSON[])) AS requirement
     FROM azure_devops.check_configurations AS c
-    WHERE c.organization = $organization
-      AND c.type_name = 'ExtendsCheck'
+    WHERE c.type_name = 'ExtendsCheck'
       AND c.resource_type IN ('environment', 'endpoint')
       AND NOT coalesce(c.is_disabled, FALSE)
 ), required AS (
@@ -37,18 +36,16 @@ WITH required_raw AS (
     SELECT organization, project_id, project_name, definition_id, definition_name, repository_name, file_path,
            line, location, unnest(CAST(referenced_names AS VARCHAR[])) AS used_name
     FROM azure_devops.pipeline_yaml_elements
-    WHERE organization = $organization
-      AND kind <> 'parse_error'
+    WHERE kind <> 'parse_error'
 ), extended AS (
     SELECT x.project_id, x.definition_id, lower(ltrim(x.value, '/')) AS template_path,
            lower(regexp_replace(CASE WHEN x.repository_alias IS NULL OR x.repository_alias = 'self'
                                      THEN x.repository_name ELSE r.value END, '^.*/', '')) AS repository
     FROM azure_devops.pipeline_yaml_elements AS x
     LEFT JOIN azure_devops.pipeline_yaml_elements AS r
-        ON r.organization = x.organization AND r.project_id = x.project_id AND r.definition_id = x.definition_id
+        ON r.project_id = x.project_id AND r.definition_id = x.definition_id
        AND r.kind = 'repository' AND r.name = x.repository_alias
-    WHERE x.organization = $organization
-      AND x.kind = 'extends'
+    WHERE x.kind = 'extends'
 ), unmet AS (
     SELECT DISTINCT u.*, q.resource_type, q.resource_name, q.template_path, q.template_repository
     FROM uses AS u
@@ -59,27 +56,14 @@ WITH required_raw AS (
           AND x.template_path = lower(q.template_path)
           AND x.repository = lower(regexp_replace(coalesce(q.template_repository, ''), '^.*/', ''))
     )
-), per_pipeline AS (
-    SELECT organization, project_id, project_name, definition_id, definition_name, repository_name, file_path,
-           min(line) AS line,
-           list(DISTINCT CASE resource_type WHEN 'endpoint' THEN 'service connection' ELSE resource_type END
-                || ' "' || resource_name || '" at ' || location || ' requires extending ' || template_path
-                || '@' || coalesce(template_repository, '?')) AS problems
+), hits AS (
+    SELECT *,
+           CASE resource_type WHEN 'endpoint' THEN 'service connection' ELSE resource_type END
+               || ' "' || resource_name || '" at ' || location || ' requires extending ' || template_path
+               || '@' || coalesce(template_repository, '?') AS detail
     FROM unmet
-    GROUP BY ALL
 )
-SELECT
-    organization,
-    project_id || '/' || CAST(definition_id AS VARCHAR) AS resource_id,
-    definition_name AS resource_name,
-    project_name,
-    'build_definitions' AS resource_type,
-    definition_id AS id,
-    file_path,
-    line,
-    'https://dev.azure.com/' || url_encode(organization) || '/' || url_encode(project_name) || '/_git/'
-        || url_encode(repository_name) || '?path=' || url_encode(file_path) || '&line=' || line
-        || '&lineEnd=' || line || '&lineStartColumn=1&lineEndColumn=1&lineStyle=plain&_a=contents' AS url,
-    'Pipeline "' || definition_name || '" does not extend the required template: '
-        || array_to_string(list_sort(problems), '; ') AS message
-FROM per_pipeline
+SELECT * EXCLUDE (details),
+       'Pipeline "' || resource_name || '" does not extend the required template: '
+           || array_to_string(list_sort(list_distinct(details)), '; ') AS message
+FROM yaml_pipeline_findings(hits)

@@ -22,32 +22,12 @@ params:
 requires: [pipeline_yaml_elements]
 */
 WITH hits AS (
-    SELECT e.*,
-           regexp_extract(e.value, $untrusted_pattern, 2) AS variable
-    FROM azure_devops.pipeline_yaml_elements AS e
-    WHERE e.organization = $organization
-      AND e.kind = 'script'
-      AND regexp_matches(coalesce(e.value, ''), $untrusted_pattern)
-), per_pipeline AS (
-    SELECT organization, project_id, project_name, definition_id, definition_name, repository_name, file_path,
-           min(line) AS line,
-           arg_min(variable, line) AS variable,
-           list(location ORDER BY line) AS locations
-    FROM hits
-    GROUP BY ALL
+    SELECT *, location || ' (' || regexp_extract(value, $untrusted_pattern, 2) || ')' AS detail
+    FROM azure_devops.pipeline_yaml_elements
+    WHERE kind = 'script'
+      AND regexp_matches(coalesce(value, ''), $untrusted_pattern)
 )
-SELECT
-    organization,
-    project_id || '/' || CAST(definition_id AS VARCHAR) AS resource_id,
-    definition_name AS resource_name,
-    project_name,
-    'build_definitions' AS resource_type,
-    definition_id AS id,
-    file_path,
-    line,
-    'https://dev.azure.com/' || url_encode(organization) || '/' || url_encode(project_name) || '/_git/'
-        || url_encode(repository_name) || '?path=' || url_encode(file_path) || '&line=' || line
-        || '&lineEnd=' || line || '&lineStartColumn=1&lineEndColumn=1&lineStyle=plain&_a=contents' AS url,
-    'Pipeline "' || definition_name || '" puts pull-request-controlled ' || variable || ' into a script at '
-        || array_to_string(locations, ', ') AS message
-FROM per_pipeline
+SELECT * EXCLUDE (details),
+       'Pipeline "' || resource_name || '" puts pull-request-controlled values into scripts at '
+           || array_to_string(details, ', ') AS message
+FROM yaml_pipeline_findings(hits)

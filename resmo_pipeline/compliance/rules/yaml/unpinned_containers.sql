@@ -17,28 +17,13 @@ anchors:
   owasp: [CICD-SEC-3]
 requires: [pipeline_yaml_elements]
 */
-WITH per_pipeline AS (
-    SELECT organization, project_id, project_name, definition_id, definition_name, repository_name, file_path,
-           min(line) AS line,
-           list(location || ' (' || coalesce(value, '?') || ')' ORDER BY line) AS locations
+WITH hits AS (
+    SELECT *, location || ' (' || coalesce(value, '?') || ')' AS detail
     FROM azure_devops.pipeline_yaml_elements
-    WHERE organization = $organization
-      AND kind = 'container'
+    WHERE kind = 'container'
       AND pinned = FALSE
-    GROUP BY ALL
 )
-SELECT
-    organization,
-    project_id || '/' || CAST(definition_id AS VARCHAR) AS resource_id,
-    definition_name AS resource_name,
-    project_name,
-    'build_definitions' AS resource_type,
-    definition_id AS id,
-    file_path,
-    line,
-    'https://dev.azure.com/' || url_encode(organization) || '/' || url_encode(project_name) || '/_git/'
-        || url_encode(repository_name) || '?path=' || url_encode(file_path) || '&line=' || line
-        || '&lineEnd=' || line || '&lineStartColumn=1&lineEndColumn=1&lineStyle=plain&_a=contents' AS url,
-    'Pipeline "' || definition_name || '" uses container images without a digest: '
-        || array_to_string(locations, ', ') AS message
-FROM per_pipeline
+SELECT * EXCLUDE (details),
+       'Pipeline "' || resource_name || '" uses container images without a digest: '
+           || array_to_string(details, ', ') AS message
+FROM yaml_pipeline_findings(hits)

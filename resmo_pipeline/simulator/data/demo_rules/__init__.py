@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from resmo_pipeline.simulator.data.demo_rules import (
+    approval_paths,
     attack_paths,
     identity,
     library,
@@ -22,7 +23,7 @@ from resmo_pipeline.simulator.data.demo_rules import (
 if TYPE_CHECKING:
     from resmo_pipeline.simulator.data.build import Builder
 
-AREA_MODULES = (identity, library, pipelines, repositories, yaml_files, attack_paths)
+AREA_MODULES = (identity, library, pipelines, repositories, yaml_files, attack_paths, approval_paths)
 
 EXAMPLES: dict[str, dict[str, Any]] = {
     rule_id: example for module in AREA_MODULES for rule_id, example in module.EXAMPLES.items()
