@@ -1,6 +1,6 @@
 /*
 id: path.branch_push_ungated_secrets
-title: "A branch anyone can push to triggers a pipeline that gets credentials without a check"
+title: "A branch non-administrators can push to triggers a pipeline that gets credentials without a check"
 severity: critical
 resource_type: build_definitions
 description: >

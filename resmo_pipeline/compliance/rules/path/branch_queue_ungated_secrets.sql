@@ -1,6 +1,6 @@
 /*
 id: path.branch_queue_ungated_secrets
-title: "Anyone who can create a branch and queue a YAML pipeline runs their own YAML with its credentials"
+title: "People who can create a branch and queue a YAML pipeline run their own YAML with its credentials"
 severity: high
 resource_type: build_definitions
 description: >

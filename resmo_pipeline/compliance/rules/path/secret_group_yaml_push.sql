@@ -1,6 +1,6 @@
 /*
 id: path.secret_group_yaml_push
-title: "Secrets of a variable group reach a pipeline whose YAML anyone can push"
+title: "Secrets of a variable group reach a pipeline whose YAML non-administrators can push"
 severity: high
 resource_type: variable_groups
 description: >
