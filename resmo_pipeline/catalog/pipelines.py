@@ -23,7 +23,8 @@ AREA = "pipelines"
 
 BUILD_DEFINITIONS = Endpoint(
     host="dev.azure.com", path="{project}/_apis/build/definitions", api_version="7.1",
-    paging=Paging.HEADER_TOKEN, params={"includeAllProperties": "true"}, scope="vso.build",
+    paging=Paging.HEADER_TOKEN, params={"includeAllProperties": "true", "includeLatestBuilds": "true"},
+    scope="vso.build",
 )
 GENERAL_SETTINGS = Endpoint(
     host="dev.azure.com", path="{project}/_apis/build/generalsettings", api_version="7.1", items_key=None,

@@ -30,6 +30,11 @@ PROJECT_LINKS: dict[str, str] = {
     "feeds": "/{project}/_artifacts/feed/{name}",
     "feed_permissions": "/{project}/_artifacts/feed/{name}",
     "teams": "/{project}/_settings/teams",
+    "deployment_groups": "/{project}/_machinegroup?view=MachineGroupView&mgid={id}",
+    "deployment_targets": "/{project}/_machinegroup",
+    "service_hooks": "/{project}/_settings/serviceHooks",
+    "task_groups": "/{project}/_taskgroups",
+    "pipeline_runs": "/{project}/_build/results?buildId={id}",
 }
 ORGANIZATION_LINKS: dict[str, str] = {
     "organizations": "/_settings/organizationOverview",

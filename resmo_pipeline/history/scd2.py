@@ -59,6 +59,9 @@ CHANGES_COLUMNS: dict[str, str] = {
     "audit_event_id": "VARCHAR",
 }
 
+#: Modified candidates compared per statement (see _compare_fields).
+_COMPARE_BATCH = 250
+
 # raw as a {top-level key: JSON value} map; NULL when raw is not a JSON object.
 _RAW_MAP = "TRY_CAST(TRY_CAST({raw} AS JSON) AS MAP(VARCHAR, JSON))"
 
@@ -175,34 +178,48 @@ def _compare_fields(conn: duckdb.DuckDBPyConnection, history_table: str, paramet
     A candidate without a real change (e.g. only the key order differs) keeps its version; its fingerprint is
     refreshed so it is not a candidate again.
     """
+    # In batches: the top-level maps of every candidate at once do not fit DuckDB's memory limit when a whole
+    # type changed (3,000 build definitions hold 2 x 9 MB of JSON, several times that as maps).
     conn.execute(
         f"""
-        UPDATE _scd2_diff SET changed_fields = changed.changed_fields
-        FROM (
-            WITH modified AS (
-                SELECT resource_id, {_raw_map("old_raw")} AS before_map, {_raw_map("new_raw")} AS after_map
-                FROM _scd2_diff WHERE change_type = 'modified'
-            ),
-            fields AS (
-                SELECT resource_id, before_map, after_map,
-                       unnest(list_distinct(list_concat(coalesce(map_keys(before_map), []),
-                                                        coalesce(map_keys(after_map), [])))) AS field
-                FROM modified
-            )
-            SELECT m.resource_id,
-                   coalesce(to_json(list({{'field': f.field, 'before': f.before_map[f.field],
-                                           'after': f.after_map[f.field]}} ORDER BY f.field)
-                                    FILTER (f.field IS NOT NULL)), '[]') AS changed_fields
-            FROM modified m LEFT JOIN fields f
-              ON f.resource_id = m.resource_id
-             AND NOT list_contains($ignore, f.field)
-             AND f.before_map[f.field] IS DISTINCT FROM f.after_map[f.field]
-            GROUP BY m.resource_id
-        ) AS changed
-        WHERE _scd2_diff.resource_id = changed.resource_id
-        """,
-        {"ignore": parameters["ignore"]},
+        CREATE OR REPLACE TEMP TABLE _scd2_batches AS
+        SELECT resource_id, (row_number() OVER (ORDER BY resource_id) - 1) // {_COMPARE_BATCH} AS batch
+        FROM _scd2_diff WHERE change_type = 'modified'
+        """
     )
+    batches = conn.execute("SELECT coalesce(max(batch) + 1, 0) FROM _scd2_batches").fetchall()[0][0]
+    for batch in range(int(batches)):
+        conn.execute(
+            f"""
+            UPDATE _scd2_diff SET changed_fields = changed.changed_fields
+            FROM (
+                WITH modified AS (
+                    SELECT resource_id, {_raw_map("old_raw")} AS before_map, {_raw_map("new_raw")} AS after_map
+                    FROM _scd2_diff
+                    WHERE change_type = 'modified'
+                      AND resource_id IN (SELECT resource_id FROM _scd2_batches WHERE batch = $batch)
+                ),
+                fields AS (
+                    SELECT resource_id,
+                           unnest(list_distinct(list_concat(coalesce(map_keys(before_map), []),
+                                                            coalesce(map_keys(after_map), [])))) AS field
+                    FROM modified
+                )
+                SELECT m.resource_id,
+                       coalesce(to_json(list({{'field': f.field, 'before': m.before_map[f.field],
+                                               'after': m.after_map[f.field]}} ORDER BY f.field)
+                                        FILTER (f.field IS NOT NULL)), '[]') AS changed_fields
+                FROM modified m LEFT JOIN fields f
+                  ON f.resource_id = m.resource_id
+                 AND NOT list_contains($ignore, f.field)
+                 AND m.before_map[f.field] IS DISTINCT FROM m.after_map[f.field]
+                GROUP BY m.resource_id
+            ) AS changed
+            WHERE _scd2_diff.resource_id = changed.resource_id
+            """,
+            {"ignore": parameters["ignore"], "batch": batch},
+        )
+    conn.execute("DROP TABLE IF EXISTS _scd2_batches")
     conn.execute(
         f"""
         UPDATE {history_table} AS h SET row_hash = d.new_hash

@@ -29,9 +29,11 @@ def _not_found(what: str, key: str, type_key: str, assembly: str = "Microsoft.Te
 
 
 def build_definitions(request: SimRequest, project: dict[str, Any]) -> SimResponse:
-    """Build definitions: shallow references, or full objects with includeAllProperties=true; header token."""
+    """Build definitions: shallow references, or full objects with includeAllProperties=true (latest runs with
+    includeLatestBuilds=true); header token."""
     state = state_of(request)
     full = truthy(request.param("includeAllProperties"))
+    latest = truthy(request.param("includeLatestBuilds"))
     name = request.param("name")
     repository_id = (request.param("repositoryId") or "").lower()
     process_type = request.param("processType")
@@ -45,6 +47,8 @@ def build_definitions(request: SimRequest, project: dict[str, Any]) -> SimRespon
                 and (not path or d["path"].lower() == path.lower())]
 
     def render(definition: dict[str, Any]) -> dict[str, Any]:
+        if not latest:  # the service returns the latest runs only when asked (includeLatestBuilds)
+            definition = {k: v for k, v in definition.items() if k not in ("latestBuild", "latestCompletedBuild")}
         if full:
             return definition
         return {k: definition[k] for k in SHALLOW_DEFINITION_KEYS}

@@ -327,7 +327,7 @@ def test_evaluate_warehouse_writes_rules_results_and_scores(demo_warehouse_templ
     assert len(evaluation.results) == len(builtin_rules().rules) and evaluation.rules_s > 0
     assert query(path, "SELECT count(*) FROM compliance.rules") == [(len(builtin_rules().rules),)]
     scores = dict(query(path, "SELECT framework, score FROM compliance.scores WHERE organization = 'contoso'"))
-    assert set(scores) == {"all", "adoscanner", "defender", "maester", "cis", "owasp"}
+    assert set(scores) == {"all", "adoscanner", "defender", "maester", "psrule", "cis", "owasp"}
     assert scores["all"] == 0.0  # the demo organization violates every rule at least once
     assert query(
         path, "SELECT anchors->>'$.maester[0]' FROM compliance.rules WHERE rule_id = 'admins.count_bounds'"

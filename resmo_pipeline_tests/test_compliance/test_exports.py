@@ -56,8 +56,8 @@ def test_table_lists_open_findings_worst_first(home_warehouse: Path, capsys: pyt
     assert code == 0
     lines = out.splitlines()
     assert lines[0].split()[:3] == ["severity", "rule", "id"]
-    assert lines[2].startswith("high")
-    assert lines[-3].startswith("medium")
+    assert lines[2].startswith("critical")
+    assert lines[-3].startswith("low")
     by_severity = Counter(
         rule.severity.value for rule in builtin_rules() for _ in DEMO_RULE_EXAMPLES[rule.id]["violating"]
     )
@@ -74,8 +74,8 @@ def test_json_and_csv_with_filters(home_warehouse: Path, capsys: pytest.CaptureF
 
     code, out = findings_output(capsys, "--format", "csv", "--org", "CONTOSO", "--severity", "high")
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert rows and {row["severity"] for row in rows} == {"high"}
-    assert len(rows) == sum(1 for row in everything if row["severity"] == "high")
+    assert rows and {row["severity"] for row in rows} == {"critical", "high"}  # high and worse
+    assert len(rows) == sum(1 for row in everything if row["severity"] in ("critical", "high"))
 
     code, out = findings_output(capsys, "--format", "json", "--status", "resolved")
     assert json.loads(out) == []
@@ -139,9 +139,9 @@ def test_junit_has_one_case_per_rule(home_warehouse: Path, capsys: pytest.Captur
 
 
 def test_fail_on_gate(home_warehouse: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert findings_output(capsys, "--fail-on", "high")[0] == 1
-    assert findings_output(capsys, "--fail-on", "critical")[0] == 0  # no critical rule in the demo
-    assert findings_output(capsys, "--status", "resolved", "--fail-on", "low")[0] == 0
+    assert findings_output(capsys, "--fail-on", "critical")[0] == 1
+    assert findings_output(capsys, "--severity", "low", "--fail-on", "critical")[0] == 1
+    assert findings_output(capsys, "--status", "resolved", "--fail-on", "low")[0] == 0  # nothing resolved yet
 
 
 def test_findings_without_a_warehouse_says_what_to_do(capsys: pytest.CaptureFixture[str]) -> None:
@@ -153,7 +153,11 @@ def test_open_findings_by_severity_summary(home_warehouse: Path) -> None:
     with read_connection(home_warehouse) as conn:
         counts = open_findings_by_severity(conn)
     assert list(counts) == ["critical", "high", "medium", "low"]
-    assert sum(counts.values()) == TOTAL_VIOLATIONS and counts["critical"] == 0
+    assert sum(counts.values()) == TOTAL_VIOLATIONS
+    critical = sum(
+        len(DEMO_RULE_EXAMPLES[rule.id]["violating"]) for rule in builtin_rules() if rule.severity.value == "critical"
+    )
+    assert counts["critical"] == critical > 0
 
 
 def test_sarif_with_suppressed_and_resolved_findings_is_valid(evaluated_template: Path) -> None:

@@ -166,3 +166,29 @@ def test_as_of_macro_and_changes_view_through_the_read_path(tmp_path: Path) -> N
         assert reader.execute(
             "SELECT change_type FROM history.repositories_changes ORDER BY event_seq"
         ).fetchall() == [("created",), ("modified",), ("deleted",)]
+
+
+def test_many_candidates_are_compared_in_batches_under_a_small_memory_limit(
+    conn: duckdb.DuckDBPyConnection,
+) -> None:
+    from resmo_pipeline.history import scd2
+
+    padding = "x" * 2000  # large raw documents, as build definitions are
+    count = scd2._COMPARE_BATCH * 2 + 7
+    put(conn, "contoso", [{"id": str(i), "name": f"r{i}", "size": 1, "blob": padding} for i in range(count)])
+    assert snapshot(conn, hours(0)) == count
+    conn.execute("SET memory_limit = '64MB'")
+    # Every row is a candidate (key order changed), a third of them really changed.
+    conn.execute("DELETE FROM azure_devops.repositories")
+    for i in range(count):
+        item = {"blob": padding, "size": 2 if i % 3 == 0 else 1, "name": f"r{i}", "id": str(i)}
+        conn.execute(
+            "INSERT INTO azure_devops.repositories VALUES ('contoso', ?, ?, ?, now(), ?)",
+            [str(i), item["name"], item["size"], json.dumps(item)],
+        )
+    changed = sum(1 for i in range(count) if i % 3 == 0)
+    assert snapshot(conn, hours(1)) == changed
+    modified = [e for e in events(conn) if e[2] == "modified"]
+    assert len(modified) == changed
+    assert {e[3] for e in modified} == {'[{"field":"size","before":1,"after":2}]'}
+    assert conn.execute("SELECT count(*) FROM history.repositories WHERE valid_to IS NULL").fetchall() == [(count,)]

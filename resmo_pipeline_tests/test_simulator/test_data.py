@@ -114,7 +114,8 @@ def _integrity_problems(state: OrgState) -> list[str]:
         queue_ids = {q["id"] for q in state.queues[pid]}
         for definition in definitions:
             need(definition["project"]["id"] == pid, f"definition {definition['name']} project")
-            need(definition["repository"]["id"] in repo_ids, f"definition {definition['name']} repo")
+            if definition["repository"].get("type", "TfsGit") == "TfsGit":  # GitHub, Bitbucket: not in this org
+                need(definition["repository"]["id"] in repo_ids, f"definition {definition['name']} repo")
             need(definition["queue"]["id"] in queue_ids, f"definition {definition['name']} queue")
             need(definition["authoredBy"]["id"] in identity_ids, f"definition {definition['name']} author")
     pool_ids = {p["id"] for p in state.pools}
@@ -197,6 +198,7 @@ def _demo_names(state: OrgState) -> set[str]:
     names |= {pr["title"] for prs in state.pull_requests.values() for pr in prs}
     names |= {p["displayName"] for ps in state.pats.values() for p in ps} | set(state.org_pipeline_settings)
     names |= {_hook_label(h) for h in state.service_hook_subscriptions}
+    names |= {g["name"] for gs in state.task_groups.values() for g in gs}
     names |= {p["name"] for p in state.pools} | {g["name"] for gs in state.deployment_groups.values() for g in gs}
     names |= {m["agent"]["name"] for ms in state.deployment_targets.values() for m in ms}
     for subject in state.subjects.values():

@@ -105,11 +105,13 @@ CREATE OR REPLACE TEMP MACRO group_object_permissions() AS TABLE
 -- those kinds where one of the broad groups (names such as Contributors, Project Valid Users) is allowed any
 -- of those actions; granted lists the actions it is allowed.
 CREATE OR REPLACE TEMP MACRO broad_group_grants(object_kinds, broad_groups, actions) AS TABLE
-    SELECT *, namespace_action_names(namespace_id, allow_bits & namespace_action_bits(namespace_id, actions)) AS granted
-    FROM group_object_permissions()
-    WHERE list_contains(object_kinds, object_kind)
-      AND list_contains(broad_groups, group_name)
-      AND (allow_bits & namespace_action_bits(namespace_id, actions)) <> 0;
+    -- Qualified: inside the macros' subqueries a bare namespace_id would mean security_namespaces' own column.
+    SELECT p.*, namespace_action_names(p.namespace_id, p.allow_bits & namespace_action_bits(p.namespace_id, actions))
+                    AS granted
+    FROM group_object_permissions() AS p
+    WHERE list_contains(object_kinds, p.object_kind)
+      AND list_contains(broad_groups, p.group_name)
+      AND (p.allow_bits & namespace_action_bits(p.namespace_id, actions)) <> 0;
 
 -- definition_tasks(): one row per task step of a classic build definition (process.phases[].steps[]) or of a
 -- release definition's stages (environments[].deployPhases[].workflowTasks[]): resource_type, organization,

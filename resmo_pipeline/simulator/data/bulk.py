@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import random
 from typing import TYPE_CHECKING, Any
 
 from resmo_pipeline.simulator.data.constants import (
     AGILE_TEMPLATE,
+    AUTHOR_EMAIL_POLICY_TYPE,
     BASIC_TEMPLATE,
+    COMMENTS_POLICY_TYPE,
     FIRST_NAMES,
     LAST_NAMES,
+    MERGE_STRATEGY_POLICY_TYPE,
     ORG_POLICY_DESCRIPTIONS,
     PROD_PIPELINE_SETTINGS_SECURE,
     PROJECT_WORDS,
     REPO_WORDS,
     SCRUM_TEMPLATE,
+    WORK_ITEM_LINKING_POLICY_TYPE,
 )
 from resmo_pipeline.simulator.data.seeding import seed_audit, stream, var
 
@@ -159,3 +164,64 @@ def populate_bulk(b: Builder, sizes: dict[str, int]) -> None:
     s.org_policies = {name: rng.random() < 0.5 for name in ORG_POLICY_DESCRIPTIONS}
     s.audit_streams = [stream(b, 1, "siem", "Splunk", "enabled", {"SplunkUrl": "https://splunk.example:8088"})]
     seed_audit(b, projects, people[:50], sp, count=sizes["audit"])
+    _harden_a_share(b, projects, definitions)
+
+
+#: Build namespace bits: ViewBuilds 1, QueueBuilds 128, ViewBuildDefinition 1024 (no EditBuildDefinition 2048).
+VIEW_AND_QUEUE = 1 | 128 | 1024
+
+
+def _harden_a_share(b: Builder, projects: list[dict[str, Any]], definitions: list[dict[str, Any]]) -> None:
+    """What a security team has already fixed in part of a real organization, so that a rule flagging every
+    object of a type on generated data points at the rule: some projects keep Contributors from editing
+    pipelines, some pipelines, repositories and library resources have their own non-inheriting permissions, some
+    projects publish pipeline metadata and validate commit authors, some repositories require resolved comments,
+    linked work items and a merge strategy. Drawn from a random source of its own: every other object stays as
+    it was."""
+    from resmo_pipeline.simulator.data import roles
+
+    s = b.s
+    rng = random.Random(f"hardening:{s.organization.lower()}:{s.seed}")
+    for project in projects:
+        pid, groups = project["id"], b.project_groups[project["id"]]
+        if rng.random() < 0.3:
+            b.add_aces("Build", pid, [(groups["contributors"], VIEW_AND_QUEUE, 0)])
+        if rng.random() < 0.5:
+            s.pipeline_settings[pid]["publishPipelineMetadata"] = True
+        if rng.random() < 0.3:
+            b.policy(project, AUTHOR_EMAIL_POLICY_TYPE,
+                     {"authorEmailPatterns": [f"*@{s.organization}.com"], "scope": [{"repositoryId": None}]})
+    for definition in definitions:
+        if rng.random() < 0.2:
+            pid = definition["project"]["id"]
+            folder = definition["path"].strip("\\").replace("\\", "/")
+            token = f"{pid}/{folder}/{definition['id']}" if folder else f"{pid}/{definition['id']}"
+            groups = b.project_groups[pid]
+            b.acl("Build", token, [(groups["admins"], 32767, 0), (groups["contributors"], VIEW_AND_QUEUE, 0)],
+                  inherit=False)
+    for repo in s.repositories:
+        if repo.get("isDisabled"):
+            continue
+        project, groups = repo["project"], b.project_groups[repo["project"]["id"]]
+        if rng.random() < 0.15:
+            b.acl("Git Repositories", f"repoV2/{project['id']}/{repo['id']}",
+                  [(groups["admins"], 65535, 0), (groups["contributors"], 16502, 0)], inherit=False)
+        if rng.random() < 0.4:
+            full = next(p for p in projects if p["id"] == project["id"])
+            b.policy(full, COMMENTS_POLICY_TYPE, {"scope": [b._scope(repo)]})
+            b.policy(full, WORK_ITEM_LINKING_POLICY_TYPE, {"scope": [b._scope(repo)]})
+            b.policy(full, MERGE_STRATEGY_POLICY_TYPE, {"allowSquash": True, "allowNoFastForward": False,
+                                                       "allowRebase": True, "allowRebaseMerge": False,
+                                                       "scope": [b._scope(repo)]})
+    for endpoint in s.service_endpoints:
+        if rng.random() < 0.15:
+            pid = endpoint["serviceEndpointProjectReferences"][0]["projectReference"]["id"]
+            resource = f"{pid}_{endpoint['id']}"
+            roles.assign(b, roles.ENDPOINT, resource, b.project_groups[pid]["admins"], "Administrator")
+            s.role_inheritance_off.add((roles.ENDPOINT, resource.lower()))
+    for group in s.variable_groups:
+        if rng.random() < 0.15:
+            pid = group["variableGroupProjectReferences"][0]["projectReference"]["id"]
+            resource = f"{pid}${group['id']}"
+            roles.assign(b, roles.VARIABLE_GROUP, resource, b.project_groups[pid]["admins"], "Administrator")
+            s.role_inheritance_off.add((roles.VARIABLE_GROUP, resource.lower()))

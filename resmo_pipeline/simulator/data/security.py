@@ -23,6 +23,14 @@ class SecurityBuilder(BuilderBase):
         self.s.acls.setdefault(NAMESPACE_IDS[namespace], []).append(
             {"inheritPermissions": inherit, "token": token, "acesDictionary": dictionary})
 
+    def add_aces(self, namespace: str, token: str, aces: list[tuple[str, int, int]]) -> None:
+        """Add entries to the existing ACL of a token (a second ACL for one token would be ambiguous)."""
+        acl = next(a for a in self.s.acls[NAMESPACE_IDS[namespace]] if a["token"] == token)
+        for descriptor, allow, deny in aces:
+            legacy = self.s.subjects[descriptor]["_legacy"]
+            acl["acesDictionary"][legacy] = {"descriptor": legacy, "allow": allow, "deny": deny,
+                                             "extendedInfo": {"effectiveAllow": allow, "effectiveDeny": deny}}
+
     def acl_project(self, project: dict[str, Any]) -> None:
         groups = self.project_groups[project["id"]]
         service = self.build_service[project["id"]]

@@ -12,15 +12,14 @@ from contoso-shared, publish to payments-internal). It uses its own random sourc
 from __future__ import annotations
 
 import random
-from contextlib import contextmanager
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from resmo_pipeline.simulator.data.builds import add_deployment, add_run
+from resmo_pipeline.simulator.data.demo_rules.lookup import named_in_any_project, own_random, subject
 from resmo_pipeline.simulator.data.reviews import APPROVED, NO_VOTE, pull_request
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
 
     from resmo_pipeline.simulator.data.build import Builder
 
@@ -113,22 +112,13 @@ EXAMPLES: dict[str, dict[str, Any]] = {
 APP_SERVICE_DEPLOY_TASK = "497d490f-eea7-4f2b-ab94-48d9c1acdcb1"
 
 
-@contextmanager
-def _own_random(b: Builder) -> Iterator[random.Random]:
-    saved = b.rng
-    b.rng = random.Random(f"approval_paths:{b.s.organization.lower()}:{b.s.seed}")
-    try:
-        yield b.rng
-    finally:
-        b.rng = saved
 
 
-def _person(b: Builder, display_name: str) -> str:
-    return next(d for d in b.people if b.s.subjects[d]["displayName"] == display_name)
 
 
-def _named(collection: dict[str, list[dict[str, Any]]], name: str) -> dict[str, Any]:
-    return next(item for items in collection.values() for item in items if item["name"] == name)
+
+
+
 
 
 def _pull_request(b: Builder, title: str) -> dict[str, Any]:
@@ -139,12 +129,12 @@ def _deploy(b: Builder, rng: random.Random, definition_name: str, environment_na
             days: float, commit: str | None = None) -> dict[str, Any]:
     """A succeeded CI run of the definition on its default branch that deployed to the environment."""
     s = b.s
-    run = add_run(s, rng, _named(s.build_definitions, definition_name), "individualCI", [who],
+    run = add_run(s, rng, named_in_any_project(s.build_definitions, definition_name), "individualCI", [who],
                   finished=s.now - timedelta(days=days))
     run["result"] = "succeeded"
     if commit is not None:
         run["sourceVersion"] = commit
-    add_deployment(s, _named(s.environments, environment_name), run)
+    add_deployment(s, named_in_any_project(s.environments, environment_name), run)
     return run
 
 
@@ -153,16 +143,16 @@ def populate(b: Builder) -> None:
     s = b.s
     if not b.people or not s.pull_requests:
         return
-    with _own_random(b) as rng:
+    with own_random(b, "approval_paths") as rng:
         # path.approve_own_pr_deployed: the self-approved pull request's merge commit, built and deployed.
         own = _pull_request(b, "Approve my own change")
         own["lastMergeCommit"] = {"commitId": b.sha(), "url": f"{own['repository']['url']}/commits"}
-        _deploy(b, rng, "web-ci", "production", _person(b, "Carol Lead"), days=3.5,
+        _deploy(b, rng, "web-ci", "production", subject(b, "Carol Lead"), days=3.5,
                 commit=own["lastMergeCommit"]["commitId"])
-        karl = _person(b, "Karl Dev")
+        karl = subject(b, "Karl Dev")
         payments_api = next(r for r in s.repositories if r["name"] == "payments-api")
         tuned = pull_request(b, payments_api, karl, status="completed", created_days=6, closed_days=5,
-                             reviewers=[(karl, APPROVED, False), (_person(b, "Rita Release"), NO_VOTE, False)],
+                             reviewers=[(karl, APPROVED, False), (subject(b, "Rita Release"), NO_VOTE, False)],
                              title="Tune ledger logging")
         tuned["lastMergeCommit"] = {"commitId": b.sha(), "url": f"{payments_api['url']}/commits"}
         _release_artifacts(b)
@@ -189,7 +179,7 @@ FEED_STEPS = """- task: Npm@1
 def _feed_steps(b: Builder) -> None:
     """payments-infra-ci restores npm packages from contoso-shared and publishes to payments-internal."""
     s = b.s
-    definition = _named(s.build_definitions, "payments-infra-ci")
+    definition = named_in_any_project(s.build_definitions, "payments-infra-ci")
     entry = s.pipeline_files.get((definition["repository"]["id"], definition["process"]["yamlFilename"].lower()))
     if entry is not None and "\nsteps:\n" in entry["content"]:
         entry["content"] = entry["content"].rstrip("\n") + "\n" + FEED_STEPS
@@ -223,12 +213,12 @@ def _release_artifacts(b: Builder) -> None:
     """payments-release: continuous deployment of payments-ci builds of any branch; web-release and
     payments-release: the service connection their production stage deploys with."""
     s = b.s
-    payments_release = _named(s.release_definitions, "payments-release")
-    payments_release["artifacts"] = [_artifact(_named(s.build_definitions, "payments-ci"))]
+    payments_release = named_in_any_project(s.release_definitions, "payments-release")
+    payments_release["artifacts"] = [_artifact(named_in_any_project(s.build_definitions, "payments-ci"))]
     payments_release["triggers"] = [{"artifactAlias": "_payments-ci", "triggerConditions": [],
                                      "triggerType": "artifactSource"}]
-    web_release = _named(s.release_definitions, "web-release")
-    web_release["artifacts"] = [_artifact(_named(s.build_definitions, "web-ci"))]
+    web_release = named_in_any_project(s.release_definitions, "web-release")
+    web_release["artifacts"] = [_artifact(named_in_any_project(s.build_definitions, "web-ci"))]
     web_release["triggers"] = [{"artifactAlias": "_web-ci", "triggerType": "artifactSource",
                                 "triggerConditions": [{"sourceBranch": "refs/heads/main", "tags": [],
                                                        "useBuildDefinitionBranch": False,

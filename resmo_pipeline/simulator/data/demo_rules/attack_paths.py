@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from resmo_pipeline.simulator.data.constants import NAMESPACE_IDS
+from resmo_pipeline.simulator.data.demo_rules.lookup import subject
 
 if TYPE_CHECKING:
     from resmo_pipeline.simulator.data.build import Builder
@@ -126,16 +126,7 @@ def populate(b: Builder) -> None:
     # (their Contributors group may only view and queue there): Karl Dev in Data Platform (legacy-nightly runs on
     # the self-hosted pool web-ci deploys to production from) and Judy Dev in Open Source Tools (oss-cli-ci).
     for project_name, display_name in (("Data Platform", "Karl Dev"), ("Open Source Tools", "Judy Dev")):
-        _allow_build(b, projects[project_name]["id"], _person(b, display_name), BUILD_EDIT_AND_QUEUE)
+        b.add_aces("Build", projects[project_name]["id"], [(subject(b, display_name), BUILD_EDIT_AND_QUEUE, 0)])
 
 
-def _person(b: Builder, display_name: str) -> str:
-    return next(d for d, subject in b.s.subjects.items() if subject["displayName"] == display_name)
 
-
-def _allow_build(b: Builder, token: str, descriptor: str, allow: int) -> None:
-    """Add a user entry to the existing Build ACL of a token (a second ACL for one token would be ambiguous)."""
-    legacy = b.s.subjects[descriptor]["_legacy"]
-    acl = next(a for a in b.s.acls[NAMESPACE_IDS["Build"]] if a["token"] == token)
-    acl["acesDictionary"][legacy] = {"descriptor": legacy, "allow": allow, "deny": 0,
-                                     "extendedInfo": {"effectiveAllow": allow, "effectiveDeny": 0}}

@@ -12,12 +12,11 @@ It uses its own random source (swapped in for the builder's while it runs), so n
 
 from __future__ import annotations
 
-import random
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from resmo_pipeline.simulator.data.demo_rules.lookup import own_random, project, subject
+
 if TYPE_CHECKING:
-    from collections.abc import Iterator
 
     from resmo_pipeline.simulator.data.build import Builder
 
@@ -155,32 +154,22 @@ EXAMPLES: dict[str, dict[str, Any]] = {
 }
 
 
-@contextmanager
-def _own_random(b: Builder) -> Iterator[random.Random]:
-    saved = b.rng
-    b.rng = random.Random(f"identity:{b.s.organization.lower()}:{b.s.seed}")
-    try:
-        yield b.rng
-    finally:
-        b.rng = saved
 
 
-def _subject(b: Builder, display_name: str) -> str:
-    """The descriptor of a user or group by display name."""
-    return next(d for d, subject in b.s.subjects.items() if subject["displayName"] == display_name)
 
 
-def _project(b: Builder, name: str) -> dict[str, Any]:
-    return next(p for p in b.s.projects if p["name"] == name)
+
+
+
 
 
 def populate(b: Builder) -> None:
     """Add the demo resources these examples name."""
     s = b.s
-    with _own_random(b):
+    with own_random(b, "identity"):
         # pat.expiring_soon, pat.all_organizations
-        b.pat(_subject(b, "Carol Lead"), "release-hotfix", "vso.code", 5)
-        henry = _subject(b, "Henry Data")
+        b.pat(subject(b, "Carol Lead"), "release-hotfix", "vso.code", 5)
+        henry = subject(b, "Henry Data")
         b.pat(henry, "cross-org-reader", "vso.work vso.code", 45)
         s.pats[henry][-1]["targetAccounts"] = None
 
@@ -189,14 +178,14 @@ def populate(b: Builder) -> None:
         s.subjects[leaver]["isDeletedInOrigin"] = True
 
         # groups.service_accounts_people
-        b.member(b.pcsa, _subject(b, "Rita Release"))
+        b.member(b.pcsa, subject(b, "Rita Release"))
 
         # groups.build_admin_count: 6 people through Contoso Developers + 5 directly = 11
-        web_build_admins = b.project_groups[_project(b, "Contoso Web")["id"]]["build_admins"]
-        b.member(web_build_admins, _subject(b, "Contoso Developers"))
+        web_build_admins = b.project_groups[project(b, "Contoso Web")["id"]]["build_admins"]
+        b.member(web_build_admins, subject(b, "Contoso Developers"))
         for name in ("Alice Admin", "Eve Direct", "Lena Test", "Peggy PM", "Rita Release"):
-            b.member(web_build_admins, _subject(b, name))
-        b.member(b.project_groups[_project(b, "Payments")["id"]]["build_admins"], _subject(b, "Frank Finance"))
+            b.member(web_build_admins, subject(b, name))
+        b.member(b.project_groups[project(b, "Payments")["id"]]["build_admins"], subject(b, "Frank Finance"))
 
         # org.feed_creators: "Everyone in this organization can create feeds"
         pcvu = s.subjects[b.pcvu]
@@ -207,16 +196,16 @@ def populate(b: Builder) -> None:
         s.org_pipeline_settings["statusBadgesArePrivate"] = False
 
         # pat.inactive_owner: tokens of a dormant user and of the leaver
-        b.pat(_subject(b, "Dana Old"), "dana-scripts", "vso.code", 60)
+        b.pat(subject(b, "Dana Old"), "dana-scripts", "vso.code", 60)
         b.pat(leaver, "leaver-sync", "vso.work", 30)
 
         # groups.service_principal_admins: the deployment automation's app is a collection administrator
-        b.member(b.pca, _subject(b, "deploy-automation"))
+        b.member(b.pca, subject(b, "deploy-automation"))
 
         # groups.broad_group_in_admin_group: [Data Platform]\Readers nested in its Project Administrators
-        data_groups = b.project_groups[_project(b, "Data Platform")["id"]]
+        data_groups = b.project_groups[project(b, "Data Platform")["id"]]
         b.member(data_groups["admins"], data_groups["readers"])
 
         # project.publish_pipeline_metadata
         for name in ("Payments", "Open Source Tools"):
-            s.pipeline_settings[_project(b, name)["id"]]["publishPipelineMetadata"] = True
+            s.pipeline_settings[project(b, name)["id"]]["publishPipelineMetadata"] = True

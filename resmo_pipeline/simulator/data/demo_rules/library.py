@@ -12,16 +12,15 @@ builder's while it runs), so nothing drawn after it shifts.
 
 from __future__ import annotations
 
-import random
-from contextlib import contextmanager
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from resmo_pipeline.simulator.data import roles
 from resmo_pipeline.simulator.data.constants import iso
+from resmo_pipeline.simulator.data.demo_rules.lookup import named, own_random
+from resmo_pipeline.simulator.data.demo_rules.lookup import project as project_named
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
 
     from resmo_pipeline.simulator.data.build import Builder
 
@@ -248,26 +247,17 @@ EXAMPLES: dict[str, dict[str, Any]] = {
 }
 
 
-@contextmanager
-def _own_random(b: Builder) -> Iterator[random.Random]:
-    saved = b.rng
-    b.rng = random.Random(f"library:{b.s.organization.lower()}:{b.s.seed}")
-    try:
-        yield b.rng
-    finally:
-        b.rng = saved
 
 
-def _named(items: list[dict[str, Any]], name: str) -> dict[str, Any]:
-    return next(item for item in items if item["name"] == name)
 
 
-def _project(b: Builder, name: str) -> dict[str, Any]:
-    return _named(b.s.projects, name)
+
+
+
 
 
 def _in_project(items: dict[str, list[dict[str, Any]]], project: dict[str, Any], name: str) -> dict[str, Any]:
-    return _named(items[project["id"]], name)
+    return named(items[project["id"]], name)
 
 
 def _roles(b: Builder, web: dict[str, Any], payments: dict[str, Any], data: dict[str, Any],
@@ -275,10 +265,10 @@ def _roles(b: Builder, web: dict[str, Any], payments: dict[str, Any], data: dict
     """Broad groups on resources and project defaults; inheritance off where a resource should pass."""
     s = b.s
     groups = {p["name"]: b.project_groups[p["id"]] for p in (web, payments, data, oss)}
-    shared = _named(s.variable_groups, "shared-settings")
+    shared = named(s.variable_groups, "shared-settings")
     roles.assign(b, roles.VARIABLE_GROUP, f"{web['id']}${shared['id']}", groups["Contoso Web"]["contributors"],
                  "User")
-    vault = _named(s.variable_groups, "payments-prod-kv")
+    vault = named(s.variable_groups, "payments-prod-kv")
     roles.assign(b, roles.VARIABLE_GROUP, f"{payments['id']}${vault['id']}", groups["Payments"]["valid"], "User")
     profile = _in_project(s.secure_files, payments, "ios-provisioning.mobileprovision")
     roles.assign(b, roles.SECURE_FILE, f"{payments['id']}${profile['id']}", groups["Payments"]["contributors"],
@@ -287,7 +277,7 @@ def _roles(b: Builder, web: dict[str, Any], payments: dict[str, Any], data: dict
     roles.assign(b, roles.ENVIRONMENT, f"{web['id']}_{staging['id']}", groups["Contoso Web"]["contributors"],
                  "Administrator")
     # Inheritance off: payments-azure-wif and both self-hosted-linux queues.
-    wif = _named(s.service_endpoints, "payments-azure-wif")
+    wif = named(s.service_endpoints, "payments-azure-wif")
     s.role_inheritance_off.add((roles.ENDPOINT, f"{payments['id']}_{wif['id']}".lower()))
     for project in (web, data):
         queue = _in_project(s.queues, project, "self-hosted-linux")
@@ -304,7 +294,7 @@ def _roles(b: Builder, web: dict[str, Any], payments: dict[str, Any], data: dict
 def _agents(b: Builder, data: dict[str, Any]) -> None:
     """A self-hosted Windows pool that does not update its agents; auto-provisioning on Default."""
     s = b.s
-    _named(s.pools, "Default")["autoProvision"] = True
+    named(s.pools, "Default")["autoProvision"] = True
     pool = b.pool(max(p["id"] for p in s.pools) + 1, "windows-build", hosted=False, auto_update=False)
     b.agent(pool, "win-build-01")
     b.agent(pool, "win-build-02")
@@ -335,13 +325,13 @@ def _connections(b: Builder, web: dict[str, Any], payments: dict[str, Any], oss:
     b.check(payments, "endpoint", aks["id"], aks["name"], branch_control="refs/heads/main")
     for project, endpoint in ((payments, china), (oss, app), (payments, aks)):
         roles.assign(b, roles.ENDPOINT, f"{project['id']}_{endpoint['id']}", owner, "Administrator")
-    mg = _named(s.service_endpoints, "data-azure-mg")
-    data = _project(b, "Data Platform")
+    mg = named(s.service_endpoints, "data-azure-mg")
+    data = project_named(b, "Data Platform")
     roles.assign(b, roles.ENDPOINT, f"{data['id']}_{mg['id']}", b.project_groups[data["id"]]["build_admins"],
                  "Administrator")
-    docker = _named(s.service_endpoints, "dockerhub-payments")
+    docker = named(s.service_endpoints, "dockerhub-payments")
     roles.assign(b, roles.ENDPOINT, f"{payments['id']}_{docker['id']}", b.build_service[payments["id"]], "User")
-    gated = _named(s.service_endpoints, "prod-azure-wif")  # has Branch control and an Approval check
+    gated = named(s.service_endpoints, "prod-azure-wif")  # has Branch control and an Approval check
     pipelines = [d["id"] for d in s.build_definitions[web["id"]] if d["name"] in ("web-ci", "web-legacy-ci")]
     b.pipeline_permission(web, "endpoint", gated["id"], gated["name"], pipelines=pipelines)
 
@@ -380,9 +370,9 @@ def _secure_files(b: Builder, data: dict[str, Any]) -> None:
 
 def populate(b: Builder) -> None:
     """Add the demo resources these examples name."""
-    with _own_random(b):
-        web, payments = _project(b, "Contoso Web"), _project(b, "Payments")
-        data, oss = _project(b, "Data Platform"), _project(b, "Open Source Tools")
+    with own_random(b, "library"):
+        web, payments = project_named(b, "Contoso Web"), project_named(b, "Payments")
+        data, oss = project_named(b, "Data Platform"), project_named(b, "Open Source Tools")
         _roles(b, web, payments, data, oss)
         _agents(b, data)
         _connections(b, web, payments, oss)

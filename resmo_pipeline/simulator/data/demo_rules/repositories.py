@@ -15,22 +15,20 @@ readable by Project Collection Valid Users; Legacy Widgets marked unpublished. I
 from __future__ import annotations
 
 import random
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from resmo_pipeline.simulator.data.constants import NAMESPACE_IDS
+from resmo_pipeline.simulator.data.constants import (
+    AUTHOR_EMAIL_POLICY_TYPE,
+    MERGE_STRATEGY_POLICY_TYPE,
+    WORK_ITEM_LINKING_POLICY_TYPE,
+)
+from resmo_pipeline.simulator.data.demo_rules.lookup import own_random, project, repository, subject
 from resmo_pipeline.simulator.data.reviews import APPROVED, NO_VOTE, REJECTED, enablement, pull_request
 from resmo_pipeline.simulator.data.service_hooks import _Hooks
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     from resmo_pipeline.simulator.data.build import Builder
 
-#: Policy type ids (constants.POLICY_TYPES).
-AUTHOR_EMAIL_POLICY_TYPE = "77ed4bd3-b063-4689-934a-175e4d0a78d7"
-WORK_ITEM_LINKING_POLICY_TYPE = "40e92b44-2fe1-4dd6-b3d8-74a9c21d0c6e"
-MERGE_STRATEGY_POLICY_TYPE = "fa4e907d-c16b-4a4c-9dfa-4916e5d171ab"
 #: Git Repositories permission bits (security namespace 2e9eb7ed-...).
 GENERIC_CONTRIBUTE, FORCE_PUSH, EDIT_POLICIES = 4, 8, 2048
 
@@ -217,26 +215,16 @@ EXAMPLES: dict[str, dict[str, Any]] = {
 }
 
 
-@contextmanager
-def _own_random(b: Builder) -> Iterator[random.Random]:
-    saved = b.rng
-    b.rng = random.Random(f"repositories:{b.s.organization.lower()}:{b.s.seed}")
-    try:
-        yield b.rng
-    finally:
-        b.rng = saved
 
 
-def _subject(b: Builder, display_name: str) -> str:
-    return next(d for d, subject in b.s.subjects.items() if subject["displayName"] == display_name)
 
 
-def _project(b: Builder, name: str) -> dict[str, Any]:
-    return next(p for p in b.s.projects if p["name"] == name)
 
 
-def _repo(b: Builder, name: str) -> dict[str, Any]:
-    return next(r for r in b.s.repositories if r["name"] == name)
+
+
+
+
 
 
 def _branch_token(repo: dict[str, Any], branch: str) -> str:
@@ -245,20 +233,12 @@ def _branch_token(repo: dict[str, Any], branch: str) -> str:
     return f"repoV2/{repo['project']['id']}/{repo['id']}/refs/heads/{'/'.join(segments)}/"
 
 
-def _add_git_aces(b: Builder, token: str, aces: list[tuple[str, int, int]]) -> None:
-    """Add access control entries to the existing Git Repositories ACL of a token (as SecurityBuilder.acl does)."""
-    acl = next(a for a in b.s.acls[NAMESPACE_IDS["Git Repositories"]] if a["token"] == token)
-    for descriptor, allow, deny in aces:
-        legacy = b.s.subjects[descriptor]["_legacy"]
-        acl["acesDictionary"][legacy] = {"descriptor": legacy, "allow": allow, "deny": deny,
-                                         "extendedInfo": {"effectiveAllow": allow, "effectiveDeny": deny}}
-
 
 def populate(b: Builder) -> None:
     """Add the demo resources these examples name."""
     s = b.s
-    with _own_random(b):
-        web, payments, data, oss = (_project(b, n) for n in ("Contoso Web", "Payments", "Data Platform",
+    with own_random(b, "repositories"):
+        web, payments, data, oss = (project(b, n) for n in ("Contoso Web", "Payments", "Data Platform",
                                                               "Open Source Tools"))
         data_groups = b.project_groups[data["id"]]
 
@@ -271,14 +251,14 @@ def populate(b: Builder) -> None:
                    code_ql=True)
 
         # repo.build_service_branch_permissions
-        pay_api = _repo(b, "payments-api")
+        pay_api = repository(b, "payments-api")
         b.acl("Git Repositories", _branch_token(pay_api, "main"),
               [(b.build_service[payments["id"]], FORCE_PUSH | EDIT_POLICIES, 0)])
-        b.acl("Git Repositories", _branch_token(_repo(b, "contoso-web"), "feature/demo"),
+        b.acl("Git Repositories", _branch_token(repository(b, "contoso-web"), "feature/demo"),
               [(b.build_service[web["id"]], GENERIC_CONTRIBUTE, 0)])
 
         # repo.broad_group_permissions
-        _add_git_aces(b, f"repoV2/{oss['id']}",
+        b.add_aces("Git Repositories", f"repoV2/{oss['id']}",
                       [(b.project_groups[oss["id"]]["valid"], GENERIC_CONTRIBUTE, 0)])
 
         # repo.author_email_policy, repo.default_branch_work_item_linking
@@ -292,14 +272,14 @@ def populate(b: Builder) -> None:
                                                         "scope": [b._scope(pay_api)]})
         b.policy(web, MERGE_STRATEGY_POLICY_TYPE, {"allowSquash": True, "allowNoFastForward": True,
                                                    "allowRebase": False, "allowRebaseMerge": False,
-                                                   "scope": [b._scope(_repo(b, "web-legacy"))]})
+                                                   "scope": [b._scope(repository(b, "web-legacy"))]})
 
         # ext.install_state: Legacy Widgets has been taken off the Marketplace
         widgets = next(e for e in s.extensions if e["extensionName"] == "Legacy Widgets")
         widgets["installState"]["flags"] = "unpublished"
 
         # pull requests
-        frank, olivia, rita = (_subject(b, n) for n in ("Frank Finance", "Olivia Sec", "Rita Release"))
+        frank, olivia, rita = (subject(b, n) for n in ("Frank Finance", "Olivia Sec", "Rita Release"))
         pull_request(b, pay_api, rita, status="completed", created_days=4, closed_days=3, closed_by=rita,
                      reviewers=[(frank, APPROVED, True), (olivia, NO_VOTE, False)], title="Ledger rounding fix")
         pull_request(b, pay_api, frank, status="active", created_days=1, auto_complete_by=frank,
