@@ -15,6 +15,7 @@ lock, so "marker absent" always means "the copy holds every committed write".
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import os
 import shutil
@@ -35,8 +36,8 @@ WRITER_MEMORY_ENV = "RESMO_WAREHOUSE_MEMORY_MB"
 DEFAULT_WRITER_MEMORY_MB = 128
 
 
-def writer_memory_limit() -> str:
-    """DuckDB's ``memory_limit`` for writers, from ``RESMO_WAREHOUSE_MEMORY_MB`` (256 by default)."""
+def writer_memory_megabytes() -> int:
+    """The configured limit in MB, from ``RESMO_WAREHOUSE_MEMORY_MB`` (128 by default)."""
     value = os.environ.get(WRITER_MEMORY_ENV, "").strip() or str(DEFAULT_WRITER_MEMORY_MB)
     try:
         megabytes = int(value)
@@ -45,7 +46,26 @@ def writer_memory_limit() -> str:
                          f"{WRITER_MEMORY_ENV}={DEFAULT_WRITER_MEMORY_MB}") from None
     if megabytes < 64:
         raise ValueError(f"{WRITER_MEMORY_ENV}={megabytes} is too small for DuckDB to work; use 64 or more")
-    return f"{megabytes}MB"
+    return megabytes
+
+
+_memory_boost = contextvars.ContextVar("resmo_writer_memory_boost", default=1)
+
+
+def writer_memory_limit() -> str:
+    """DuckDB's ``memory_limit`` for writers: the configured MB, times the boost of :func:`more_writer_memory`."""
+    return f"{writer_memory_megabytes() * _memory_boost.get()}MB"
+
+
+@contextmanager
+def more_writer_memory(factor: int) -> Iterator[None]:
+    """Writers opened inside get ``factor`` times the configured memory (a retry of a write that ran out)."""
+    token = _memory_boost.set(factor)
+    try:
+        yield
+    finally:
+        _memory_boost.reset(token)
+
 
 READ_COPY_SUFFIX = ".read.duckdb"
 PENDING_SUFFIX = ".read.pending"

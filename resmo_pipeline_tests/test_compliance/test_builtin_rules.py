@@ -58,3 +58,17 @@ def test_rule_finds_exactly_the_demo_violations(rule_id: str, demo_results: dict
     for finding in result.findings:
         assert finding["message"], finding
         assert finding["url"].startswith(f"https://dev.azure.com/{ORGANIZATION}/"), finding
+
+
+def test_the_pack_covers_the_field() -> None:
+    """150+ rules, 15+ attack paths, three rules per OWASP CI/CD risk, 90 % of the ADO Security Scanner."""
+    from collections import Counter
+
+    from resmo_pipeline.compliance.coverage import compute_coverage
+
+    assert len(BUILTIN.rules) >= 150
+    assert sum(rule.id.startswith("path.") for rule in BUILTIN.rules) >= 15
+    owasp = Counter(control for rule in BUILTIN.rules for control in rule.anchors.get("owasp", ()))
+    assert {f"CICD-SEC-{n}" for n in range(1, 11)} <= set(owasp) and min(owasp.values()) >= 3, owasp
+    (scanner,) = compute_coverage(BUILTIN.rules).summary("adoscanner")
+    assert scanner.evaluable_covered >= 0.9 * scanner.evaluable, scanner

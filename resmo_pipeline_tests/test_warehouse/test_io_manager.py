@@ -260,3 +260,35 @@ def test_connection_is_closed_after_every_outcome(instance, warehouse: Path) -> 
     broken = table_asset("repositories", lambda ctx: rows(ctx.partition_key, REPOS).assign(organization=None))
     assert not materialize([broken], instance, warehouse, "contoso").success
     assert can_open_from_another_process(warehouse)
+
+
+def test_a_write_that_runs_out_of_duckdb_memory_is_written_again_with_more(
+    instance, warehouse: Path, monkeypatch
+) -> None:
+    import duckdb
+
+    from resmo_pipeline.warehouse import access
+    from resmo_pipeline.warehouse.io_manager import OUT_OF_MEMORY_RETRY_FACTOR, ResmoPandasTypeHandler
+
+    monkeypatch.setenv(access.WRITER_MEMORY_ENV, "64")
+    limits: list[str] = []
+    original = ResmoPandasTypeHandler.handle_output
+
+    def tight_once(self, context, table_slice, obj, connection):  # the first write runs out, as a big type can
+        limits.append(connection.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
+        if len(limits) == 1:
+            connection.execute(f"INSERT INTO {table_slice.schema}.{table_slice.table} BY NAME SELECT * FROM obj")
+            raise duckdb.OutOfMemoryException("Out of Memory Error: failed to allocate data of size 16.0 MiB")
+        return original(self, context, table_slice, obj, connection)
+
+    good = table_asset("repositories", lambda ctx: rows(ctx.partition_key, REPOS))
+    assert materialize([good], instance, warehouse, "contoso").success
+    monkeypatch.setattr(ResmoPandasTypeHandler, "handle_output", tight_once)
+    changed = [{"id": 1, "name": "api", "size": 11}]
+    assert materialize([table_asset("repositories", lambda ctx: rows(ctx.partition_key, changed))],
+                       instance, warehouse, "contoso").success
+    # The first attempt (64 MB) was rolled back, the second one ran with four times the memory.
+    assert len(limits) == 2 and OUT_OF_MEMORY_RETRY_FACTOR == 4
+    assert [float(limit.split()[0]) for limit in limits][1] > 3 * float(limits[0].split()[0])
+    assert query(warehouse, "SELECT resource_id, size FROM azure_devops.repositories ORDER BY 1") == [("1", 11)]
+    assert access.writer_memory_limit() == "64MB"  # later writers are back to the configured limit
