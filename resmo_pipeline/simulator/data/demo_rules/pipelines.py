@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from resmo_pipeline.simulator.data.builds import add_run, add_task_group, add_yaml_file
 from resmo_pipeline.simulator.data.constants import NAMESPACE_IDS, iso
+from resmo_pipeline.simulator.data.demo_rules.lookup import named
 from resmo_pipeline.simulator.data.roles import VARIABLE_GROUP, assign
 from resmo_pipeline.simulator.data.seeding import var
 
@@ -230,10 +231,6 @@ EXAMPLES: dict[str, dict[str, Any]] = {
 }
 
 
-def _named(items: list[dict[str, Any]], name: str) -> dict[str, Any]:
-    return next(item for item in items if item["name"] == name)
-
-
 def populate(b: Builder) -> None:
     """Add the demo resources these examples name."""
     s = b.s
@@ -274,7 +271,7 @@ def populate(b: Builder) -> None:
 
     # --- GitHub definitions: web-docs-ci (private project, public repository, CI + schedule + fork builds, old)
     # and oss-docs-ci (public project, pull requests only, new).
-    github = _named(s.service_endpoints, "github-contoso")
+    github = named(s.service_endpoints, "github-contoso")
     for project, name, created_days, ci in ((web, "web-docs-ci", 400, True), (oss, "oss-docs-ci", 30, False)):
         slug = f"contoso/{name.removesuffix('-ci')}"
         repo = {"id": slug, "name": slug, "remoteUrl": f"https://github.com/{slug}.git",
