@@ -14,13 +14,14 @@ Design choices (see dagster-notes §0.8 and §2.3):
   metadata and description. Dagster has no "skipped" check result; reporting ``passed=True`` would show a
   green check for a rule that was never judged, so it is shown as a warning instead. A rule whose query errors
   is a failed ERROR result with ``status: error`` (the run itself still succeeds).
-- **One step per resource type, one check per rule.** The rules judging a resource type are the asset checks
-  of one ``multi_asset_check`` (``compliance_<type>``): every rule is still its own check in the UI, with its
-  own result, description and history, but the step evaluates all of its selected rules in one warehouse
-  transaction (one vocabulary set-up, one findings update). With 150+ rules, a step per rule cost more in
-  Dagster step overhead and connection set-up than the rules' queries themselves. The step can be subset: a
-  run that selects only some of its checks (the audit-log sensor's refreshes) evaluates only those.
-- ``additional_deps`` on the other tables a rule reads make its step run after all of them in the same run.
+- **One step, one check per rule.** Every rule is its own asset check in the UI (its own result, description
+  and history, on its resource type's asset), and all of them belong to one ``multi_asset_check`` step,
+  ``compliance_rules``, which evaluates the selected rules in batches of ``RULES_PER_TRANSACTION`` (one
+  vocabulary set-up and one findings update per batch, each batch its own transaction, so DuckDB's memory
+  limit holds). With 150+ rules, a step per rule, or per resource type, cost more in Dagster step overhead and
+  connection set-up than the rules' queries themselves. The step can be subset: a run that selects only some
+  checks (the audit-log sensor's refreshes) evaluates only those.
+- ``additional_deps`` on the tables the rules read make the step run after all of them in the same run.
 """
 
 import logging
@@ -38,6 +39,11 @@ from resmo_pipeline.warehouse.resource import WarehouseResource
 log = logging.getLogger(__name__)
 
 PARTITION_TAG = "dagster/partition"
+CHECKS_STEP = "compliance_rules"
+#: Rules evaluated (and their findings merged) per warehouse transaction: bounds DuckDB's memory per batch.
+RULES_PER_TRANSACTION = 40
+#: How much more DuckDB memory the one retry of a batch that ran out gets.
+OUT_OF_MEMORY_RETRY_FACTOR = 4
 TABLE_ROWS = 20  # violations listed in the check's markdown table
 _STATUS_ORDER = (RuleStatus.ERROR, RuleStatus.FAILED, RuleStatus.NOT_EVALUABLE, RuleStatus.PASSED)
 
@@ -144,17 +150,36 @@ def _organizations(context: dg.AssetCheckExecutionContext, warehouse: WarehouseR
 def evaluate_for_check(
     rules: Sequence[Rule], organizations: Sequence[str], database: str, run_id: str
 ) -> dict[str, list[RuleResult]]:
-    """Evaluate rules for each organization, writing their findings (one transaction per organization);
-    the results by rule id."""
-    from resmo_pipeline.warehouse.access import write_connection
-
+    """Evaluate rules for each organization, writing their findings, ``RULES_PER_TRANSACTION`` rules per
+    transaction; the results by rule id. A batch that runs out of DuckDB memory is rolled back and evaluated
+    again with more."""
     results: dict[str, list[RuleResult]] = {rule.id: [] for rule in rules}
+    ordered = sorted(rules, key=lambda rule: (rule.resource_type, rule.id))
+    batches = [ordered[i : i + RULES_PER_TRANSACTION] for i in range(0, len(ordered), RULES_PER_TRANSACTION)]
     for organization in organizations:
-        # Readers catch up at the end of the run (or on their next read), not after each check step.
-        with write_connection(database, publish_after_s=None) as conn:
-            for result in evaluate(conn, rules, organization, run_id=run_id):
+        for batch in batches:
+            for result in _evaluate_batch(batch, organization, database, run_id):
                 results[result.rule_id].append(result)
     return results
+
+
+def _evaluate_batch(rules: Sequence[Rule], organization: str, database: str, run_id: str) -> list[RuleResult]:
+    import duckdb
+
+    from resmo_pipeline.warehouse import access
+
+    def run() -> list[RuleResult]:
+        # Readers catch up at the end of the run (or on their next read), not after each batch.
+        with access.write_connection(database, publish_after_s=None) as conn:
+            return evaluate(conn, rules, organization, run_id=run_id)
+
+    try:
+        return run()
+    except duckdb.OutOfMemoryException as error:
+        log.warning("Rules ran out of DuckDB writer memory on %s (%s); evaluating them again with more.",
+                    organization, error)
+        with access.more_writer_memory(OUT_OF_MEMORY_RETRY_FACTOR):
+            return run()
 
 
 def _default_parameters(rule: Rule) -> dict[str, Any]:
@@ -186,17 +211,17 @@ def _check_spec(rule: Rule, asset_keys: Collection[dg.AssetKey] | None) -> dg.As
     )
 
 
-def build_resource_type_checks(
-    resource_type: str, rules: Sequence[Rule], asset_keys: Collection[dg.AssetKey] | None = None
+def build_rule_checks(
+    rules: Sequence[Rule], asset_keys: Collection[dg.AssetKey] | None = None, name: str = CHECKS_STEP
 ) -> dg.AssetChecksDefinition:
-    """The checks of every rule judging ``resource_type``, evaluated together in one step."""
+    """The checks of these rules (one per rule, on its resource type's asset), evaluated in one step."""
     by_key = {dg.AssetCheckKey(_asset_key(rule.resource_type), rule.check_name): rule for rule in rules}
 
     @dg.multi_asset_check(
-        name=f"compliance_{resource_type}",
+        name=name,
         specs=[_check_spec(rule, asset_keys) for rule in rules],
         can_subset=True,
-        description=f"The compliance rules judging azure_devops.{resource_type}.",
+        description="The compliance rules: each is one asset check on the resource type it judges.",
     )
     def _compliance_checks(
         context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
@@ -206,7 +231,7 @@ def build_resource_type_checks(
         try:
             results = evaluate_for_check(selected, organizations, warehouse.path, context.run.run_id)
         except (ParameterConfigError, SuppressionFileError) as exc:  # a broken config file: say so on each check
-            context.log.error(f"compliance rules on {resource_type}: {exc}")
+            context.log.error(f"compliance rules: {exc}")
             results = {
                 rule.id: [RuleResult(rule.id, org, RuleStatus.ERROR, reason=str(exc)) for org in organizations]
                 for rule in selected
@@ -225,23 +250,23 @@ def build_resource_type_checks(
 
 def build_compliance_check(rule: Rule, asset_keys: Collection[dg.AssetKey] | None = None) -> dg.AssetChecksDefinition:
     """The check of one rule alone (a step of its own), e.g. to run a single rule in a test."""
-    return build_resource_type_checks(rule.resource_type, [rule], asset_keys)
+    return build_rule_checks([rule], asset_keys, name=f"compliance_{rule.check_name}")
 
 
 def build_compliance_checks(
     rules: Sequence[Rule], asset_keys: Collection[dg.AssetKey] | None = None
 ) -> list[dg.AssetChecksDefinition]:
-    """One check per rule, one step per resource type. With ``asset_keys`` (the assets defined), rules on
-    absent assets are left out."""
-    by_type: dict[str, list[Rule]] = {}
+    """The checks of every rule, in one step. With ``asset_keys`` (the assets defined), rules on absent assets
+    are left out."""
+    kept = []
     for rule in rules:
         if asset_keys is not None and _asset_key(rule.resource_type) not in asset_keys:
             log.warning(
                 "Rule %s judges %s, which has no asset here; its check is left out.", rule.id, rule.resource_type
             )
             continue
-        by_type.setdefault(rule.resource_type, []).append(rule)
-    return [build_resource_type_checks(name, group, asset_keys) for name, group in by_type.items()]
+        kept.append(rule)
+    return [build_rule_checks(kept, asset_keys)] if kept else []
 
 
 def load_compliance_checks(asset_keys: Collection[dg.AssetKey] | None = None) -> list[dg.AssetChecksDefinition]:
@@ -260,7 +285,7 @@ def load_compliance_checks(asset_keys: Collection[dg.AssetKey] | None = None) ->
 
 def compliance_seconds(instance: dg.DagsterInstance, run_id: str, rules: Sequence[Rule]) -> float:
     """Seconds a run spent in the rules' check steps: evaluating them and updating the findings."""
-    steps = {f"compliance_{rule.resource_type}" for rule in rules}
+    steps = {CHECKS_STEP, *(f"compliance_{rule.check_name}" for rule in rules)}
     return sum(
         (stats.end_time or stats.start_time or 0.0) - (stats.start_time or 0.0)
         for stats in instance.get_run_step_stats(run_id)

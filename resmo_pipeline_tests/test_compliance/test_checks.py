@@ -117,3 +117,33 @@ def test_check_without_a_partition_judges_every_collected_organization(demo_ware
     assert not evaluation.passed
     assert evaluation.metadata["organization"].value == ORGANIZATION
     assert "classic-azure-subscription" in evaluation.metadata["violations_table"].value
+
+
+def test_rules_run_in_batches_and_a_batch_out_of_duckdb_memory_runs_again_with_more(
+    demo_warehouse: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import duckdb
+
+    from resmo_pipeline.compliance import checks
+    from resmo_pipeline.warehouse import access
+
+    monkeypatch.setattr(checks, "RULES_PER_TRANSACTION", 2)
+    calls: list[tuple[list[str], str]] = []
+    real_evaluate = checks.evaluate
+
+    def tight_first_batch(conn, rules, organization, **kwargs):
+        calls.append(([rule.id for rule in rules], access.writer_memory_limit()))
+        if len(calls) == 1:
+            raise duckdb.OutOfMemoryException("Out of Memory Error: failed to pin block of size 256.0 KiB")
+        return real_evaluate(conn, rules, organization, **kwargs)
+
+    monkeypatch.setattr(checks, "evaluate", tight_first_batch)
+    result, evaluations = materialize_checks(demo_warehouse, ["sc.all_pipelines_access", "sc.inactive",
+                                                              "sc.classic_azure"])
+    assert result.success
+    # three rules, two per transaction: the first batch failed once and ran again with four times the memory
+    assert [ids for ids, _ in calls] == [["sc.all_pipelines_access", "sc.classic_azure"]] * 2 + [["sc.inactive"]]
+    base = access.writer_memory_megabytes()
+    assert [limit for _, limit in calls] == [f"{base}MB", f"{base * 4}MB", f"{base}MB"]
+    assert evaluations["sc_inactive"].metadata["violations"].value == 2
+    assert not evaluations["sc_classic_azure"].passed
