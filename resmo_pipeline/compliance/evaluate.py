@@ -34,10 +34,10 @@ from resmo_pipeline.compliance.findings import (
     record_rules,
 )
 from resmo_pipeline.compliance.links import resource_url
-from resmo_pipeline.compliance.model import Rule, RuleResult, RuleStatus
+from resmo_pipeline.compliance.model import FINDINGS_SHOWN, Rule, RuleResult, RuleStatus
 from resmo_pipeline.compliance.params import ParameterConfig, load_parameters
 from resmo_pipeline.compliance.suppressions import Suppression, load_suppressions
-from resmo_pipeline.compliance.vocabulary import rule_connection
+from resmo_pipeline.compliance.vocabulary import cache_shared_table_macros, rule_connection
 from resmo_pipeline.warehouse.schema import table_exists
 
 
@@ -117,9 +117,11 @@ def run_rule(
     frame = frame.drop_duplicates(subset=["resource_type", "resource_id"], keep="first")
     if frame.empty:
         return frame[list(VIOLATION_COLUMNS)]
-    frame["url"] = [
-        row["url"] or resource_url(row["resource_type"], organization, row) for row in frame.to_dict("records")
-    ]
+    missing = frame["url"].isna()
+    if missing.any():  # only rows without their own url need a derived link
+        frame.loc[missing, "url"] = [
+            resource_url(row["resource_type"], organization, row) for row in frame[missing].to_dict("records")
+        ]
     return frame[list(VIOLATION_COLUMNS)]
 
 
@@ -182,6 +184,8 @@ def evaluate_with_timing(
     cursor = conn.cursor()
     try:
         with rule_connection(cursor, organization):
+            runnable = [rule.sql for rule in rules if not any(availability[table] for table in rule.requires)]
+            cache_shared_table_macros(cursor, runnable)
             for rule in rules:
                 missing = [availability[table] for table in rule.requires if availability[table]]
                 if missing:
@@ -219,7 +223,8 @@ def evaluate_with_timing(
             continue
         suppressed = int(group["is_suppressed"].sum())
         open_count = len(group) - suppressed
-        rows = group.astype(object).where(group.notna(), None).to_dict("records")
+        shown = group.head(FINDINGS_SHOWN)  # converting thousands of rows to dicts cost more than the queries
+        rows = shown.astype(object).where(shown.notna(), None).to_dict("records")
         results.append(
             RuleResult(
                 rule_id=rule.id,

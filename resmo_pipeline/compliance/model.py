@@ -137,12 +137,17 @@ class RuleSet:
         raise KeyError(f"unknown rule {rule_id!r} ({len(self.rules)} rules loaded; see `resmo-pipeline rules list`)")
 
 
+FINDINGS_SHOWN = 200
+"""Violating rows an evaluation hands back per rule for display (the Dagster check's table shows fewer)."""
+
+
 @dataclass(frozen=True)
 class RuleResult:
     """One rule judged for one organization: status, counts, and the current violations.
 
     ``violations`` counts open (unsuppressed) violations only; suppressed ones are counted apart and never
-    make a rule fail. ``findings`` holds the violating rows (open first) for display.
+    make a rule fail. ``findings`` holds the violating rows (open first) for display: at most
+    ``FINDINGS_SHOWN`` of them (a rule may flag thousands; all are in ``compliance.findings``).
     """
 
     rule_id: str

@@ -37,7 +37,7 @@ DEFAULT_WRITER_MEMORY_MB = 128
 
 
 def writer_memory_megabytes() -> int:
-    """The configured limit in MB, from ``RESMO_WAREHOUSE_MEMORY_MB`` (128 by default)."""
+    """The configured limit in MB, from ``RESMO_WAREHOUSE_MEMORY_MB`` (DEFAULT_WRITER_MEMORY_MB by default)."""
     value = os.environ.get(WRITER_MEMORY_ENV, "").strip() or str(DEFAULT_WRITER_MEMORY_MB)
     try:
         megabytes = int(value)

@@ -234,3 +234,25 @@ def test_vocabulary_files_are_created_after_the_files_whose_macros_they_call() -
         assert needed <= created, (path.name, needed - created)
         created.add(path.name)
     assert vocabulary_files()[0].name == "common.sql"
+
+
+def test_a_table_macro_two_rules_need_is_computed_once_and_answers_the_same(demo_warehouse: Path) -> None:
+    from resmo_pipeline.compliance.vocabulary import cache_shared_table_macros, macros_called
+
+    # path_branch_pushers() reaches path_secured_objects() through path_effective_allows(): found transitively.
+    assert {"path_effective_allows", "path_secured_objects"} <= macros_called("SELECT * FROM path_branch_pushers()")
+    queries = ["SELECT subject FROM path_branch_pushers()", "SELECT count(*) FROM path_branch_pushers()",
+               "SELECT * FROM enabled_checks()"]
+    conn = duckdb.connect(str(demo_warehouse))
+    try:
+        with rule_connection(conn, "contoso"):
+            before = sorted(conn.execute("SELECT * FROM path_branch_pushers()").fetchall())
+            cached = cache_shared_table_macros(conn, queries)
+            assert "path_branch_pushers" in cached and "enabled_checks" not in cached  # used once: not cached
+            assert sorted(conn.execute("SELECT * FROM path_branch_pushers()").fetchall()) == before and before
+            temp = conn.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE temporary AND table_name LIKE '_resmo_cache_%'"
+            ).fetchall()
+            assert ("_resmo_cache_path_branch_pushers",) in temp
+    finally:
+        conn.close()

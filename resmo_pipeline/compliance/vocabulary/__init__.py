@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
@@ -44,6 +44,7 @@ _MACRO = re.compile(
     r"CREATE\s+OR\s+REPLACE\s+TEMP\s+MACRO\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(([^)]*)\)\s+AS\s+(TABLE\b)?",
     re.IGNORECASE,
 )
+_CALL = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*\(")
 _TABLE_REFERENCE = re.compile(r"\bazure_devops\s*\.\s*\"?([A-Za-z_][A-Za-z0-9_]*)\"?", re.IGNORECASE)
 
 
@@ -57,6 +58,12 @@ class Macro:
     doc: str
     reads: tuple[str, ...]
     file: str
+    calls: tuple[str, ...] = ()
+    """Every name called like a function in its body (macros among them; built-in functions too)."""
+
+    @property
+    def takes_arguments(self) -> bool:
+        return not self.signature.endswith("()")
 
 
 @cache
@@ -119,6 +126,7 @@ def macros() -> tuple[Macro, ...]:
                     doc=doc,
                     reads=tuple(dict.fromkeys(t.lower() for t in _TABLE_REFERENCE.findall(body))),
                     file=path.name,
+                    calls=tuple(dict.fromkeys(name.lower() for name in _CALL.findall(body))),
                 )
             )
     return tuple(found)
@@ -141,6 +149,44 @@ def tables_read_by_macros(sql: str) -> tuple[str, ...]:
         if macro.reads and re.search(rf"\b{macro.name}\s*\(", code, re.IGNORECASE):
             tables.update(dict.fromkeys(macro.reads))
     return tuple(tables)
+
+
+def macros_called(sql: str) -> set[str]:
+    """The vocabulary macros ``sql`` calls, directly or through other macros."""
+    by_name = {macro.name: macro for macro in macros()}
+    pending = [name.lower() for name in _CALL.findall(strip_sql_comments_and_strings(sql))]
+    found: set[str] = set()
+    while pending:
+        name = pending.pop()
+        if name in by_name and name not in found:
+            found.add(name)
+            pending.extend(by_name[name].calls)
+    return found
+
+
+def cache_shared_table_macros(conn: duckdb.DuckDBPyConnection, queries: Sequence[str]) -> list[str]:
+    """Compute once the argument-free table macros two or more of ``queries`` call (directly or not), for this
+    connection: each is stored in a TEMP table and the macro redefined to read it, so e.g. "who can push to
+    which branch" is evaluated once per batch of rules instead of once per rule. The data must not change while
+    the cache is in use (rules only read). Returns the cached macro names; a macro that fails to compute is left
+    as it is (the rules calling it report the error themselves)."""
+    by_name = {macro.name: macro for macro in macros()}
+    uses: dict[str, int] = {}
+    for sql in queries:
+        for name in macros_called(sql):
+            uses[name] = uses.get(name, 0) + 1
+    shared = [m for name, m in by_name.items() if m.is_table and not m.takes_arguments and uses.get(name, 0) >= 2]
+    cached: list[str] = []
+    # Callees first, so a cached macro built on another reads that one's cache.
+    for macro in sorted(shared, key=lambda m: len(macros_called(f"{m.name}()"))):
+        table = _quote(f"_resmo_cache_{macro.name}")
+        try:
+            conn.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM {macro.name}()")
+            conn.execute(f"CREATE OR REPLACE TEMP MACRO {macro.name}() AS TABLE SELECT * FROM {table}")
+        except duckdb.Error:
+            continue
+        cached.append(macro.name)
+    return cached
 
 
 def install_vocabulary(conn: duckdb.DuckDBPyConnection) -> None:
