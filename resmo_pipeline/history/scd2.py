@@ -126,14 +126,23 @@ def record_snapshot(
         if ignore_fields
         else raw_sql
     )
+    current_table = qualified_name(CURRENT_SCHEMA, resource_type)
+    # One version per resource id. The window that picks it sorts whole rows, raw JSON included, and did not fit
+    # DuckDB's writer memory for 3,000 build definitions; the rows are unique per id anyway (the key), so it only
+    # runs when a count of the ids alone finds duplicates.
+    duplicates = conn.execute(
+        f"SELECT count(*) - count(DISTINCT resource_id) FROM {current_table} WHERE organization = $organization",
+        {"organization": organization},
+    ).fetchall()[0][0]
+    one_per_id = "QUALIFY row_number() OVER (PARTITION BY resource_id ORDER BY row_hash) = 1" if duplicates else ""
     conn.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _scd2_current AS
         SELECT organization, resource_id, {typed_sql}{raw_sql} AS raw,
                md5(coalesce(CAST({payload} AS VARCHAR), {typed_json})) AS row_hash
-        FROM {qualified_name(CURRENT_SCHEMA, resource_type)}
+        FROM {current_table}
         WHERE organization = $organization
-        QUALIFY row_number() OVER (PARTITION BY resource_id ORDER BY row_hash) = 1
+        {one_per_id}
         """,
         {"organization": organization},
     )

@@ -192,3 +192,11 @@ def test_many_candidates_are_compared_in_batches_under_a_small_memory_limit(
     assert len(modified) == changed
     assert {e[3] for e in modified} == {'[{"field":"size","before":1,"after":2}]'}
     assert conn.execute("SELECT count(*) FROM history.repositories WHERE valid_to IS NULL").fetchall() == [(count,)]
+
+
+def test_a_resource_id_listed_twice_is_one_version(conn: duckdb.DuckDBPyConnection) -> None:
+    put(conn, "contoso", [{"id": "1", "name": "api", "size": 1}, {"id": "1", "name": "api", "size": 1},
+                          {"id": "2", "name": "web"}])
+    assert snapshot(conn, hours(0)) == 2
+    assert conn.execute("SELECT resource_id, count(*) FROM history.repositories GROUP BY 1 ORDER BY 1").fetchall() == [
+        ("1", 1), ("2", 1)]
