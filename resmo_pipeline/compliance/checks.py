@@ -43,7 +43,7 @@ CHECKS_STEP = "compliance_rules"
 #: Rules evaluated (and their findings merged) per warehouse transaction: bounds DuckDB's memory per batch.
 RULES_PER_TRANSACTION = 40
 #: How much more DuckDB memory the one retry of a batch that ran out gets.
-OUT_OF_MEMORY_RETRY_FACTOR = 4
+OUT_OF_MEMORY_RETRY_FACTOR = 2
 TABLE_ROWS = 20  # violations listed in the check's markdown table
 _STATUS_ORDER = (RuleStatus.ERROR, RuleStatus.FAILED, RuleStatus.NOT_EVALUABLE, RuleStatus.PASSED)
 

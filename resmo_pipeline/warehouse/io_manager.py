@@ -258,7 +258,7 @@ class WriteOnce:
 
 
 #: How much more memory the one retry of a write that ran out of DuckDB memory gets.
-OUT_OF_MEMORY_RETRY_FACTOR = 4
+OUT_OF_MEMORY_RETRY_FACTOR = 2
 
 
 class ResmoDbIOManager(DbIOManager):

@@ -287,8 +287,9 @@ def test_a_write_that_runs_out_of_duckdb_memory_is_written_again_with_more(
     changed = [{"id": 1, "name": "api", "size": 11}]
     assert materialize([table_asset("repositories", lambda ctx: rows(ctx.partition_key, changed))],
                        instance, warehouse, "contoso").success
-    # The first attempt (64 MB) was rolled back, the second one ran with four times the memory.
-    assert len(limits) == 2 and OUT_OF_MEMORY_RETRY_FACTOR == 4
-    assert [float(limit.split()[0]) for limit in limits][1] > 3 * float(limits[0].split()[0])
+    # The first attempt (64 MB) was rolled back, the second one ran with OUT_OF_MEMORY_RETRY_FACTOR times the memory.
+    assert len(limits) == 2 and OUT_OF_MEMORY_RETRY_FACTOR >= 2
+    first, second = (float(limit.split()[0]) for limit in limits)
+    assert second > (OUT_OF_MEMORY_RETRY_FACTOR - 0.5) * first
     assert query(warehouse, "SELECT resource_id, size FROM azure_devops.repositories ORDER BY 1") == [("1", 11)]
     assert access.writer_memory_limit() == "64MB"  # later writers are back to the configured limit
