@@ -42,8 +42,7 @@ PARTITION_TAG = "dagster/partition"
 CHECKS_STEP = "compliance_rules"
 #: Rules evaluated (and their findings merged) per warehouse transaction: bounds DuckDB's memory per batch.
 RULES_PER_TRANSACTION = 40
-#: How much more DuckDB memory the one retry of a batch that ran out gets.
-OUT_OF_MEMORY_RETRY_FACTOR = 2
+
 TABLE_ROWS = 20  # violations listed in the check's markdown table
 _STATUS_ORDER = (RuleStatus.ERROR, RuleStatus.FAILED, RuleStatus.NOT_EVALUABLE, RuleStatus.PASSED)
 
@@ -165,8 +164,6 @@ def evaluate_for_check(
 
 
 def _evaluate_batch(rules: Sequence[Rule], organization: str, database: str, run_id: str) -> list[RuleResult]:
-    import duckdb
-
     from resmo_pipeline.warehouse import access
 
     def run() -> list[RuleResult]:
@@ -174,13 +171,7 @@ def _evaluate_batch(rules: Sequence[Rule], organization: str, database: str, run
         with access.write_connection(database, publish_after_s=None) as conn:
             return evaluate(conn, rules, organization, run_id=run_id)
 
-    try:
-        return run()
-    except duckdb.OutOfMemoryException as error:
-        log.warning("Rules ran out of DuckDB writer memory on %s (%s); evaluating them again with more.",
-                    organization, error)
-        with access.more_writer_memory(OUT_OF_MEMORY_RETRY_FACTOR):
-            return run()
+    return access.retry_out_of_memory(run, lambda message: log.warning("Rules on %s: %s", organization, message))
 
 
 def _default_parameters(rule: Rule) -> dict[str, Any]:

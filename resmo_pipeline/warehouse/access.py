@@ -21,13 +21,15 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 WRITER_MEMORY_ENV = "RESMO_WAREHOUSE_MEMORY_MB"
 #: DuckDB memory a writing connection may use before it spills to ``<warehouse>.tmp``. Without a limit DuckDB
@@ -65,6 +67,25 @@ def more_writer_memory(factor: int) -> Iterator[None]:
         yield
     finally:
         _memory_boost.reset(token)
+
+
+#: How much more DuckDB memory the one retry of work that ran out of it gets.
+OUT_OF_MEMORY_RETRY_FACTOR = 2
+
+
+def retry_out_of_memory(work: Callable[[], T], warn: Callable[[str], None]) -> T:
+    """Run ``work`` (which writes in a transaction of its own); if DuckDB runs out of its writer memory, the
+    transaction was rolled back, so run it once more with ``OUT_OF_MEMORY_RETRY_FACTOR`` times the limit. The
+    limit keeps a sync's footprint small; work too big for it is done with room to spare rather than failing."""
+    try:
+        return work()
+    except duckdb.OutOfMemoryException as error:
+        warn(
+            f"DuckDB ran out of its writer memory ({error}); trying once more with {OUT_OF_MEMORY_RETRY_FACTOR} "
+            f"times the limit (raise {WRITER_MEMORY_ENV} to avoid this)."
+        )
+        with more_writer_memory(OUT_OF_MEMORY_RETRY_FACTOR):
+            return work()
 
 
 READ_COPY_SUFFIX = ".read.duckdb"

@@ -257,10 +257,6 @@ class WriteOnce:
         return f"WriteOnce({self.rows} rows{'' if self._frame is not None else ', written'})"
 
 
-#: How much more memory the one retry of a write that ran out of DuckDB memory gets.
-OUT_OF_MEMORY_RETRY_FACTOR = 2
-
-
 class ResmoDbIOManager(DbIOManager):
     """``DbIOManager`` that treats a ``None`` output as "keep what is there" and always loads DataFrames."""
 
@@ -271,18 +267,10 @@ class ResmoDbIOManager(DbIOManager):
             context.log.info(f"No data for {context.asset_key}: the warehouse keeps its earlier rows.")
             context.add_output_metadata({"written_rows": 0, "write_mode": "kept"})
             return
-        try:
-            super().handle_output(context, obj)
-        except duckdb.OutOfMemoryException as error:
-            # The write was rolled back. The memory limit keeps a sync's footprint small; a type too big for it
-            # is written once more with room to spare rather than failing the sync.
-            factor = OUT_OF_MEMORY_RETRY_FACTOR
-            context.log.warning(
-                f"{context.asset_key.to_user_string()}: DuckDB ran out of its writer memory ({error}); writing "
-                f"again with {factor} times the limit (raise {access.WRITER_MEMORY_ENV} to avoid this)."
-            )
-            with access.more_writer_memory(factor):
-                super().handle_output(context, obj)
+        access.retry_out_of_memory(
+            lambda: super(ResmoDbIOManager, self).handle_output(context, obj),
+            lambda message: context.log.warning(f"{context.asset_key.to_user_string()}: {message}"),
+        )
 
     def load_input(self, context: dg.InputContext) -> pd.DataFrame:
         table_slice = self._get_table_slice(context, context.upstream_output)  # type: ignore[arg-type]

@@ -144,7 +144,7 @@ def test_rules_run_in_batches_and_a_batch_out_of_duckdb_memory_runs_again_with_m
     # three rules, two per transaction: the first batch failed once and ran again with more memory
     assert [ids for ids, _ in calls] == [["sc.all_pipelines_access", "sc.classic_azure"]] * 2 + [["sc.inactive"]]
     base = access.writer_memory_megabytes()
-    factor = checks.OUT_OF_MEMORY_RETRY_FACTOR
+    factor = access.OUT_OF_MEMORY_RETRY_FACTOR
     assert factor >= 2 and [limit for _, limit in calls] == [f"{base}MB", f"{base * factor}MB", f"{base}MB"]
     assert evaluations["sc_inactive"].metadata["violations"].value == 2
     assert not evaluations["sc_classic_azure"].passed

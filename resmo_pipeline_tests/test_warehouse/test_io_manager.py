@@ -268,7 +268,8 @@ def test_a_write_that_runs_out_of_duckdb_memory_is_written_again_with_more(
     import duckdb
 
     from resmo_pipeline.warehouse import access
-    from resmo_pipeline.warehouse.io_manager import OUT_OF_MEMORY_RETRY_FACTOR, ResmoPandasTypeHandler
+    from resmo_pipeline.warehouse.access import OUT_OF_MEMORY_RETRY_FACTOR
+    from resmo_pipeline.warehouse.io_manager import ResmoPandasTypeHandler
 
     monkeypatch.setenv(access.WRITER_MEMORY_ENV, "64")
     limits: list[str] = []
