@@ -22,6 +22,7 @@ rows, so what it hands on (to the IO manager and to child types) is still the wh
 import contextlib
 import ctypes
 import ctypes.util
+import functools
 import logging
 import os
 import threading
@@ -67,8 +68,18 @@ def frame_bytes(result: CollectionResult) -> int:
     return int(result.rows.memory_usage(deep=True, index=True).sum())
 
 
-_libc_trim: Any = None
 _M_ARENA_MAX = -8  # glibc's mallopt parameter number
+
+
+@functools.cache
+def _glibc() -> Any:
+    """The C library when it is glibc (mallopt, malloc_trim), else None (musl, macOS: nothing to tune)."""
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+        return libc if libc is not None and libc.mallopt and libc.malloc_trim else None
+    except (OSError, AttributeError):
+        return None
 
 
 def limit_malloc_arenas(arenas: int = 2) -> None:
@@ -78,27 +89,17 @@ def limit_malloc_arenas(arenas: int = 2) -> None:
     memory added about 100 MB to the large sync's peak RSS. Threads mostly hold the GIL while they allocate, so
     sharing arenas costs no measurable speed. No-op where malloc is not glibc's.
     """
-    name = ctypes.util.find_library("c")
-    try:
-        mallopt = ctypes.CDLL(name).mallopt if name else None
-    except (OSError, AttributeError):
-        return
-    if mallopt is not None:
-        mallopt(_M_ARENA_MAX, arenas)
+    if libc := _glibc():
+        libc.mallopt(_M_ARENA_MAX, arenas)
 
 
 def release_free_memory() -> None:
     """Hand memory freed by written types back to the system (glibc keeps freed heap pages otherwise, and the
     peak RSS of a sync would be the sum of its biggest types instead of the biggest one)."""
-    global _libc_trim
-    if _libc_trim is None:
-        name = ctypes.util.find_library("c")
-        try:
-            _libc_trim = ctypes.CDLL(name).malloc_trim if name else False
-        except (OSError, AttributeError):  # not glibc (musl, macOS): nothing to trim
-            _libc_trim = False
-    if _libc_trim:
-        _libc_trim(0)
+    if libc := _glibc():
+        libc.malloc_trim(0)
+
+
 #: Reads a type's stored rows for the organization (from the warehouse; empty when never collected).
 StoredFrame = Callable[[str], pd.DataFrame]
 

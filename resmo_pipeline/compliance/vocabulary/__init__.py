@@ -80,7 +80,7 @@ def vocabulary_files() -> list[Path]:
     needs: dict[Path, set[Path]] = {}
     for path, text in texts.items():
         code = strip_sql_comments_and_strings(text)
-        called = {name.lower() for name in re.findall(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*\(", code)}
+        called = {name.lower() for name in _CALL.findall(code)}
         needs[path] = {other for other in files if other != path and called & defined[other]}
     ordered: list[Path] = []
     while len(ordered) < len(files):
