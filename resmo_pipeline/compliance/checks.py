@@ -25,13 +25,13 @@ Design choices (see dagster-notes §0.8 and §2.3):
 """
 
 import logging
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import dagster as dg
 
 from resmo_pipeline.compliance.evaluate import evaluate
-from resmo_pipeline.compliance.model import Rule, RuleResult, RuleStatus, Severity
+from resmo_pipeline.compliance.model import FINDINGS_SHOWN, Rule, RuleResult, RuleStatus, Severity
 from resmo_pipeline.compliance.params import ParameterConfigError, load_parameters
 from resmo_pipeline.compliance.suppressions import SuppressionFileError
 from resmo_pipeline.warehouse.resource import WarehouseResource
@@ -43,7 +43,6 @@ CHECKS_STEP = "compliance_rules"
 #: Rules evaluated (and their findings merged) per warehouse transaction: bounds DuckDB's memory per batch.
 RULES_PER_TRANSACTION = 40
 
-TABLE_ROWS = 20  # violations listed in the check's markdown table
 _STATUS_ORDER = (RuleStatus.ERROR, RuleStatus.FAILED, RuleStatus.NOT_EVALUABLE, RuleStatus.PASSED)
 
 
@@ -62,8 +61,11 @@ def _cell(value: Any) -> str:
     return str(value if value is not None else "").replace("|", "\\|").replace("\n", " ")
 
 
-def violations_markdown(findings: Sequence[Mapping[str, Any]], limit: int = TABLE_ROWS) -> str:
-    """A markdown table of the first violations, each linked to the resource in Azure DevOps."""
+def violations_markdown(
+    findings: Sequence[Mapping[str, Any]], limit: int = FINDINGS_SHOWN, total: int | None = None
+) -> str:
+    """A markdown table of the first violations, each linked to the resource in Azure DevOps; ``total`` is how
+    many there are in all (``findings`` may hold only the first few)."""
     if not findings:
         return "No violations."
     lines = ["| Resource | Organization | Project | Status | Message |", "|---|---|---|---|---|"]
@@ -77,8 +79,10 @@ def violations_markdown(findings: Sequence[Mapping[str, Any]], limit: int = TABL
             f"| {resource} | {_cell(row.get('organization'))} | {_cell(row.get('project_name'))} | {status} "
             f"| {_cell(row.get('message'))} |"
         )
-    if len(findings) > limit:
-        lines.append(f"\n… and {len(findings) - limit} more (see compliance.findings)")
+    listed = min(len(findings), limit)
+    total = max(total or 0, len(findings))
+    if total > listed:
+        lines.append(f"\n… and {total - listed} more (see compliance.findings)")
     return "\n".join(lines)
 
 
@@ -102,7 +106,7 @@ def _check_result(rule: Rule, results: Sequence[RuleResult]) -> dg.AssetCheckRes
         "suppressed": suppressed,
         "rule_severity": rule.severity.value,
         "anchors": dg.MetadataValue.json({key: list(value) for key, value in rule.anchors.items()}),
-        "violations_table": dg.MetadataValue.md(violations_markdown(findings)),
+        "violations_table": dg.MetadataValue.md(violations_markdown(findings, total=violations + suppressed)),
     }
     if reasons:
         metadata["reason"] = "; ".join(reasons)
@@ -161,6 +165,27 @@ def evaluate_for_check(
             for result in _evaluate_batch(batch, organization, database, run_id):
                 results[result.rule_id].append(result)
     return results
+
+
+def evaluation_summary(results: Iterable[Sequence[RuleResult]]) -> str:
+    """One line for the run's log: how many rules passed, failed, were not evaluable or errored, per
+    organization, and the violations found (each rule's own result is its check's; one log event per rule
+    would cost the step more than the rules' queries)."""
+    by_organization: dict[str, dict[RuleStatus, int]] = {}
+    violations: dict[str, int] = {}
+    for rule_results in results:
+        for result in rule_results:
+            counts = by_organization.setdefault(result.organization, {})
+            counts[result.status] = counts.get(result.status, 0) + 1
+            violations[result.organization] = violations.get(result.organization, 0) + result.violations
+    if not by_organization:
+        return "compliance rules: no organization to evaluate"
+    parts = []
+    for organization, counts in sorted(by_organization.items()):
+        statuses = ", ".join(f"{counts[status]} {status.value}" for status in _STATUS_ORDER if counts.get(status))
+        rules = sum(counts.values())
+        parts.append(f"{organization}: {rules} rules ({statuses}), {violations[organization]} violation(s)")
+    return "compliance rules on " + "; ".join(parts)
 
 
 def _evaluate_batch(rules: Sequence[Rule], organization: str, database: str, run_id: str) -> list[RuleResult]:
@@ -228,13 +253,11 @@ def build_rule_checks(
                 rule.id: [RuleResult(rule.id, org, RuleStatus.ERROR, reason=str(exc)) for org in organizations]
                 for rule in selected
             }
+        context.log.info(evaluation_summary(results.values()))
         for rule in selected:
             for result in results[rule.id]:
-                context.log.info(
-                    f"{rule.id} on {result.organization}: {result.status.value}, {result.violations} violation(s)"
-                    + (f", {result.suppressed} suppressed" if result.suppressed else "")
-                    + (f" ({result.reason})" if result.reason else "")
-                )
+                if result.status is RuleStatus.ERROR:
+                    context.log.error(f"{rule.id} on {result.organization}: {result.reason}")
             yield check_result(rule, results[rule.id])
 
     return _compliance_checks

@@ -119,8 +119,15 @@ def run_rule(
         return frame[list(VIOLATION_COLUMNS)]
     missing = frame["url"].isna()
     if missing.any():  # only rows without their own url need a derived link
+        linked = frame.loc[missing]
+        ids = linked["id"] if "id" in linked.columns else [None] * len(linked)
         frame.loc[missing, "url"] = [
-            resource_url(row["resource_type"], organization, row) for row in frame[missing].to_dict("records")
+            resource_url(kind, organization, {"project_name": project, "resource_id": rid, "resource_name": name,
+                                              "id": own_id})
+            for kind, project, rid, name, own_id in zip(
+                linked["resource_type"], linked["project_name"], linked["resource_id"], linked["resource_name"], ids,
+                strict=True,
+            )
         ]
     return frame[list(VIOLATION_COLUMNS)]
 
@@ -214,6 +221,10 @@ def evaluate_with_timing(
         run_id=run_id,
     )
     by_rule = {rule_id: group for rule_id, group in matched.groupby("rule_id", sort=False)}
+    shown = matched.groupby("rule_id", sort=False).head(FINDINGS_SHOWN)
+    shown_rows: dict[str, list[dict[str, Any]]] = {}
+    for row in shown.astype(object).where(shown.notna(), None).to_dict("records"):  # one conversion for all rules
+        shown_rows.setdefault(row["rule_id"], []).append(row)
     results: list[RuleResult] = []
     for rule in rules:
         status, reason = statuses[rule.id]
@@ -223,8 +234,6 @@ def evaluate_with_timing(
             continue
         suppressed = int(group["is_suppressed"].sum())
         open_count = len(group) - suppressed
-        shown = group.head(FINDINGS_SHOWN)  # converting thousands of rows to dicts cost more than the queries
-        rows = shown.astype(object).where(shown.notna(), None).to_dict("records")
         results.append(
             RuleResult(
                 rule_id=rule.id,
@@ -232,7 +241,7 @@ def evaluate_with_timing(
                 status=RuleStatus.FAILED if open_count else RuleStatus.PASSED,
                 violations=open_count,
                 suppressed=suppressed,
-                findings=tuple(rows),
+                findings=tuple(shown_rows.get(rule.id, ())),
             )
         )
     record_rule_results(conn, results, run_id=run_id, now=now, durations_ms=durations)

@@ -8,8 +8,9 @@ else the last ``/``-separated part of ``resource_id``). Project-scoped links nee
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote as _quote
 
 BASE = "https://dev.azure.com/{org}"
 
@@ -58,6 +59,12 @@ ORGANIZATION_LINKS: dict[str, str] = {
     "access_control_lists": "/_settings/permissions",
     "security_namespaces": "/_settings/permissions",
 }
+
+
+@lru_cache(maxsize=16384)
+def quote(text: str) -> str:
+    """``text`` percent-encoded for a URL path; cached, as organizations and projects repeat on every row."""
+    return _quote(text)
 
 
 def resource_url(resource_type: str, organization: str, row: Mapping[str, Any]) -> str:

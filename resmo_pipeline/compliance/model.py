@@ -137,8 +137,9 @@ class RuleSet:
         raise KeyError(f"unknown rule {rule_id!r} ({len(self.rules)} rules loaded; see `resmo-pipeline rules list`)")
 
 
-FINDINGS_SHOWN = 200
-"""Violating rows an evaluation hands back per rule for display (the Dagster check's table shows fewer)."""
+FINDINGS_SHOWN = 20
+"""Violating rows an evaluation hands back per rule and organization for display: the Dagster check's table
+lists this many (converting every row of a rule flagging thousands cost more than the queries)."""
 
 
 @dataclass(frozen=True)

@@ -80,46 +80,55 @@ CREATE OR REPLACE TEMP MACRO path_effective_allows(ns, action_names) AS TABLE
                coalesce(inherit_permissions, TRUE) AS inherit
         FROM azure_devops.access_control_lists
         WHERE namespace_name = ns AND identity_subject_descriptor IS NOT NULL
+    ), objects AS (
+        SELECT object_kind, project_id, object_id, object_ref, token AS object_token
+        FROM path_secured_objects()
+        WHERE namespace = ns
     ), chain AS (
-        SELECT o.object_kind, o.project_id, o.object_id, o.object_ref, o.token AS object_token,
-               array_to_string(string_split(o.token, '/')[1:depth], '/') AS token, depth
-        FROM path_secured_objects() AS o, range(1, len(string_split(o.token, '/')) + 1) AS r(depth)
-        WHERE o.namespace = ns
+        SELECT o.object_token, array_to_string(string_split(o.object_token, '/')[1:depth], '/') AS token, depth
+        FROM (SELECT DISTINCT object_token FROM objects) AS o,
+             range(1, len(string_split(o.object_token, '/')) + 1) AS r(depth)
     ), cut AS (
         SELECT c.object_token, max(c.depth) AS cut_depth
         FROM chain AS c JOIN aces AS e ON e.token = c.token
         WHERE NOT e.inherit
         GROUP BY c.object_token
-    ), entries AS (
-        SELECT c.object_kind, c.project_id, c.object_id, c.object_ref, c.object_token, c.depth, e.identity, e.name,
-               e.allow, e.deny
+    ), decisions AS (
+        -- For one identity and bit on one object: its most specific entry with the bit decides, deny first.
+        SELECT c.object_token, e.identity, b.bit,
+               arg_max((e.deny & b.bit) = 0, c.depth * 2 + CAST((e.deny & b.bit) <> 0 AS INTEGER)) AS allowed
         FROM chain AS c
         JOIN aces AS e ON e.token = c.token
         LEFT JOIN cut AS k ON k.object_token = c.object_token
+        JOIN bits AS b ON (e.allow | e.deny) & b.bit <> 0
         WHERE c.depth >= coalesce(k.cut_depth, 1)
-    ), subjects AS (
-        SELECT DISTINCT x.object_kind, x.project_id, x.object_id, x.object_ref, x.object_token, x.identity AS subject,
-               x.name AS subject_name, b.action, b.bit
-        FROM entries AS x, bits AS b
-        WHERE x.allow & b.bit <> 0
-    ), identities AS (
-        SELECT s.*, s.subject AS identity FROM subjects AS s
-        UNION
-        SELECT s.*, m.group_descriptor FROM subjects AS s
-        JOIN azure_devops.effective_group_memberships AS m ON m.member_descriptor = s.subject
-    ), decisions AS (
-        SELECT i.object_token, i.subject, i.action, i.identity,
-               arg_max((x.deny & i.bit) = 0, x.depth * 2 + CAST((x.deny & i.bit) <> 0 AS INTEGER)) AS allowed
-        FROM identities AS i
-        JOIN entries AS x ON x.object_token = i.object_token AND x.identity = i.identity
-        WHERE (x.allow | x.deny) & i.bit <> 0
         GROUP BY ALL
+    ), allowed AS (
+        -- The subject's own decision allows and no group it belongs to decides deny.
+        SELECT a.object_token, a.identity AS subject, a.bit
+        FROM decisions AS a
+        WHERE a.allowed AND NOT EXISTS (
+            SELECT 1
+            FROM azure_devops.effective_group_memberships AS m
+            JOIN decisions AS d ON d.identity = m.group_descriptor
+            WHERE m.member_descriptor = a.identity AND d.object_token = a.object_token AND d.bit = a.bit
+              AND NOT d.allowed)
+    ), names AS (
+        SELECT identity, any_value(name) AS name FROM aces GROUP BY identity
     )
-    SELECT s.object_kind, s.project_id, s.object_id, s.object_ref, s.subject, s.subject_name, s.action
-    FROM subjects AS s
-    JOIN decisions AS d ON d.object_token = s.object_token AND d.subject = s.subject AND d.action = s.action
-    GROUP BY ALL
-    HAVING bool_or(d.allowed) AND bool_and(d.allowed);
+    SELECT o.object_kind, o.project_id, o.object_id, o.object_ref, a.subject, n.name AS subject_name, b.action
+    FROM allowed AS a
+    JOIN objects AS o ON o.object_token = a.object_token
+    JOIN bits AS b ON b.bit = a.bit
+    JOIN names AS n ON n.identity = a.subject;
+
+-- path_git_allows(): path_effective_allows for the Git Repositories actions the path rules follow (Contribute,
+-- Create branch, Bypass policies when pushing, Bypass policies when completing pull requests) on every branch
+-- and new branch: one argument-free table, so a batch of rules evaluates the repositories' ACLs once.
+CREATE OR REPLACE TEMP MACRO path_git_allows() AS TABLE
+    SELECT *
+    FROM path_effective_allows('Git Repositories',
+                               ['GenericContribute', 'CreateBranch', 'PolicyExempt', 'PullRequestBypassPolicy']);
 
 -- path_is_human_subject(subject): an identity whose rights the path rules report as an attacker's entry point:
 -- not a build service identity (svc. descriptor: its rights are the job token's, see path_job_identities) and
@@ -207,19 +216,20 @@ CREATE OR REPLACE TEMP MACRO path_branch_pushers() AS TABLE
     WITH allowed AS (
         SELECT project_id, object_id AS repository_id, object_ref AS ref_name, subject,
                any_value(subject_name) AS subject_name, list(action) AS actions
-        FROM path_effective_allows('Git Repositories', ['GenericContribute', 'PolicyExempt', 'PullRequestBypassPolicy'])
-        WHERE object_kind = 'branch'
+        FROM path_git_allows()
+        WHERE object_kind = 'branch' AND action IN ('GenericContribute', 'PolicyExempt', 'PullRequestBypassPolicy')
         GROUP BY ALL
+    ), judged AS (
+        SELECT a.*, r.name AS repository_name,
+               path_branch_needs_pull_request(a.project_id, a.repository_id, r.default_branch, a.ref_name) AS needs_pr
+        FROM allowed AS a
+        JOIN azure_devops.repositories AS r ON r.id = a.repository_id
+        WHERE list_contains(a.actions, 'GenericContribute') AND NOT coalesce(r.is_disabled, FALSE)
     )
-    SELECT a.project_id, a.repository_id, r.name AS repository_name, a.ref_name, a.subject, a.subject_name,
-           CASE WHEN path_branch_needs_pull_request(a.project_id, a.repository_id, r.default_branch, a.ref_name)
-                THEN 'bypass the branch policies of' ELSE 'push to' END AS how
-    FROM allowed AS a
-    JOIN azure_devops.repositories AS r ON r.id = a.repository_id
-    WHERE list_contains(a.actions, 'GenericContribute')
-      AND NOT coalesce(r.is_disabled, FALSE)
-      AND (NOT path_branch_needs_pull_request(a.project_id, a.repository_id, r.default_branch, a.ref_name)
-           OR list_contains(a.actions, 'PolicyExempt') OR list_contains(a.actions, 'PullRequestBypassPolicy'));
+    SELECT project_id, repository_id, repository_name, ref_name, subject, subject_name,
+           CASE WHEN needs_pr THEN 'bypass the branch policies of' ELSE 'push to' END AS how
+    FROM judged
+    WHERE NOT needs_pr OR list_contains(actions, 'PolicyExempt') OR list_contains(actions, 'PullRequestBypassPolicy');
 
 -- path_branch_creators(): who can push a new branch of their own to a repository: one row per enabled repository
 -- (project_id, repository_id, repository_name) and subject allowed both CreateBranch ("Create branch") and
@@ -230,9 +240,9 @@ CREATE OR REPLACE TEMP MACRO path_branch_pushers() AS TABLE
 CREATE OR REPLACE TEMP MACRO path_branch_creators() AS TABLE
     SELECT a.project_id, a.object_id AS repository_id, r.name AS repository_name, a.subject,
            any_value(a.subject_name) AS subject_name
-    FROM path_effective_allows('Git Repositories', ['CreateBranch', 'GenericContribute']) AS a
+    FROM path_git_allows() AS a
     JOIN azure_devops.repositories AS r ON r.id = a.object_id
-    WHERE a.object_kind = 'new_branch'
+    WHERE a.object_kind = 'new_branch' AND a.action IN ('CreateBranch', 'GenericContribute')
       AND NOT path_branch_needs_pull_request(a.project_id, a.object_id, r.default_branch, 'refs/heads/*')
     GROUP BY a.project_id, a.object_id, r.name, a.subject
     HAVING count(DISTINCT a.action) = 2;
@@ -349,8 +359,8 @@ CREATE OR REPLACE TEMP MACRO path_pipeline_editors() AS TABLE
         WHERE object_kind = 'definition' AND path_is_human_subject(subject)
     ), writers AS (
         SELECT DISTINCT project_id, object_id AS repository_id, subject
-        FROM path_effective_allows('Git Repositories', ['GenericContribute'])
-        WHERE object_kind = 'branch'
+        FROM path_git_allows()
+        WHERE object_kind = 'branch' AND action = 'GenericContribute'
     ), own_denies AS (
         SELECT DISTINCT identity_subject_descriptor AS subject, split_part(lower(token), '/', 2) AS project_id
         FROM azure_devops.access_control_lists
