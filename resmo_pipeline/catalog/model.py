@@ -268,6 +268,12 @@ class ResourceType:
         return tuple(dict.fromkeys(names))
 
     @property
+    def is_read_per_user(self) -> bool:
+        """Read with one request per user (personal access tokens): users outnumber every other object of an
+        organization, so these are its longest reads."""
+        return any(f.parent == "users" for f in self.fan_out)
+
+    @property
     def column_names(self) -> list[str]:
         """The table's columns in order, including the row-contract columns."""
         return ["organization", "resource_id", *(c.name for c in self.columns), "fetched_at", "raw"]

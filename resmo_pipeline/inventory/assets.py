@@ -74,13 +74,20 @@ def column_schema(resource_type: ResourceType) -> dg.TableSchema:
 
 
 def step_priority(resource_type: str) -> int:
-    """The Dagster step priority of a type's asset: higher for types earlier in the catalog.
+    """The Dagster step priority of a type's asset: higher for types earlier in the catalog, and below zero (the
+    default priority of the rule checks) for the types read per user.
 
     The catalog lists types in dependency order and the run's read-ahead reads them in that order
     (``inventory.session``); with these priorities the in-process executor also takes them in that order, so a
-    step rarely waits for a type the memory budget held back and results do not wait long to be written.
+    step rarely waits for a type the memory budget held back and results do not wait long to be written. The
+    types read per user are the longest reads (one request per user): their steps go last, so the in-process
+    executor writes every other type, and evaluates the rules that do not read them, while they are read.
     """
-    return len(RESOURCE_TYPES) - list(RESOURCE_TYPES).index(resource_type)
+    names = [name for name, kind in RESOURCE_TYPES.items() if not kind.is_read_per_user]
+    if RESOURCE_TYPES[resource_type].is_read_per_user:
+        per_user = [name for name, kind in RESOURCE_TYPES.items() if kind.is_read_per_user]
+        return -1 - per_user.index(resource_type)
+    return len(names) - names.index(resource_type)
 
 
 def build_inventory_asset(

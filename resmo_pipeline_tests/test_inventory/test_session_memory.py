@@ -113,10 +113,14 @@ def test_rows_handed_to_the_io_manager_are_let_go_once_written() -> None:
         holder.take()
 
 
-def test_steps_are_prioritised_in_catalog_order() -> None:
-    names = list(RESOURCE_TYPES)
-    priorities = [step_priority(name) for name in names]
-    assert priorities == sorted(priorities, reverse=True) and len(set(priorities)) == len(names)
+def test_steps_are_prioritised_in_catalog_order_with_the_types_read_per_user_last() -> None:
+    per_user = [name for name, kind in RESOURCE_TYPES.items() if kind.is_read_per_user]
+    others = [name for name in RESOURCE_TYPES if name not in per_user]
+    assert per_user == ["personal_access_tokens"]
+    priorities = [step_priority(name) for name in [*others, *per_user]]
+    assert priorities == sorted(priorities, reverse=True) and len(set(priorities)) == len(RESOURCE_TYPES)
+    # Below the rule checks' default priority (0): the checks not reading them run while they are read.
+    assert all(step_priority(name) < 0 < step_priority(other) for name in per_user for other in others)
     for name, resource_type in RESOURCE_TYPES.items():
         for parent in resource_type.parents:
             assert step_priority(parent) > step_priority(name)
