@@ -14,13 +14,12 @@ Design choices (see dagster-notes §0.8 and §2.3):
   metadata and description. Dagster has no "skipped" check result; reporting ``passed=True`` would show a
   green check for a rule that was never judged, so it is shown as a warning instead. A rule whose query errors
   is a failed ERROR result with ``status: error`` (the run itself still succeeds).
-- **Two steps, one check per rule.** Every rule is its own asset check in the UI (its own result, description
-  and history, on its resource type's asset). They belong to one ``multi_asset_check`` step,
-  ``compliance_rules``, except the few reading the types read per user, which are read last: those are in
-  ``compliance_rules_late`` (see build_compliance_checks). A step evaluates its selected rules in batches of
-  ``RULES_PER_TRANSACTION`` (one vocabulary set-up and one findings update per batch, each batch its own
-  transaction, so DuckDB's memory limit holds). With 150+ rules, a step per rule, or per resource type, cost more in Dagster step overhead and
-  connection set-up than the rules' queries themselves. The steps can be subset: a run that selects only some
+- **One step, one check per rule.** Every rule is its own asset check in the UI (its own result, description
+  and history, on its resource type's asset), and all of them belong to one ``multi_asset_check`` step,
+  ``compliance_rules``, which evaluates the selected rules in batches of ``RULES_PER_TRANSACTION`` (one
+  vocabulary set-up and one findings update per batch, each batch its own transaction, so DuckDB's memory
+  limit holds). With 150+ rules, a step per rule, or per resource type, cost more in Dagster step overhead and
+  connection set-up than the rules' queries themselves. The step can be subset: a run that selects only some
   checks (the audit-log sensor's refreshes) evaluates only those.
 - ``additional_deps`` on the tables the rules read make the step run after all of them in the same run.
 """
@@ -41,8 +40,6 @@ log = logging.getLogger(__name__)
 
 PARTITION_TAG = "dagster/partition"
 CHECKS_STEP = "compliance_rules"
-#: The step of the rules reading the types read per user (see build_compliance_checks).
-LATE_CHECKS_STEP = "compliance_rules_late"
 #: Rules evaluated (and their findings merged) per warehouse transaction: bounds DuckDB's memory per batch.
 RULES_PER_TRANSACTION = 40
 
@@ -274,10 +271,8 @@ def build_compliance_check(rule: Rule, asset_keys: Collection[dg.AssetKey] | Non
 def build_compliance_checks(
     rules: Sequence[Rule], asset_keys: Collection[dg.AssetKey] | None = None
 ) -> list[dg.AssetChecksDefinition]:
-    """The checks of every rule, in two steps: ``compliance_rules``, and ``compliance_rules_late`` for the rules
-    reading a type read per user. Those types are an organization's longest reads and their assets' steps come
-    last (``inventory.assets.step_priority``), so the first step runs while they are read instead of after.
-    With ``asset_keys`` (the assets defined), rules on absent assets are left out."""
+    """The checks of every rule, in one step. With ``asset_keys`` (the assets defined), rules on absent assets
+    are left out."""
     kept = []
     for rule in rules:
         if asset_keys is not None and _asset_key(rule.resource_type) not in asset_keys:
@@ -286,18 +281,7 @@ def build_compliance_checks(
             )
             continue
         kept.append(rule)
-    late = [rule for rule in kept if reads_types_read_per_user(rule)]
-    early = [rule for rule in kept if rule not in late]
-    steps = [(early, CHECKS_STEP), (late, LATE_CHECKS_STEP)]
-    return [build_rule_checks(chunk, asset_keys, name=name) for chunk, name in steps if chunk]
-
-
-def reads_types_read_per_user(rule: Rule) -> bool:
-    """The rule judges or reads a type read with one request per user (personal access tokens)."""
-    from resmo_pipeline.catalog import RESOURCE_TYPES
-
-    tables = {rule.resource_type, *rule.requires}
-    return any(RESOURCE_TYPES[table].is_read_per_user for table in tables if table in RESOURCE_TYPES)
+    return [build_rule_checks(kept, asset_keys)] if kept else []
 
 
 def load_compliance_checks(asset_keys: Collection[dg.AssetKey] | None = None) -> list[dg.AssetChecksDefinition]:
@@ -316,7 +300,7 @@ def load_compliance_checks(asset_keys: Collection[dg.AssetKey] | None = None) ->
 
 def compliance_seconds(instance: dg.DagsterInstance, run_id: str, rules: Sequence[Rule]) -> float:
     """Seconds a run spent in the rules' check steps: evaluating them and updating the findings."""
-    steps = {CHECKS_STEP, LATE_CHECKS_STEP, *(f"compliance_{rule.check_name}" for rule in rules)}
+    steps = {CHECKS_STEP, *(f"compliance_{rule.check_name}" for rule in rules)}
     return sum(
         (stats.end_time or stats.start_time or 0.0) - (stats.start_time or 0.0)
         for stats in instance.get_run_step_stats(run_id)

@@ -119,8 +119,7 @@ def test_steps_are_prioritised_in_catalog_order_with_the_types_read_per_user_las
     assert per_user == ["personal_access_tokens"]
     priorities = [step_priority(name) for name in [*others, *per_user]]
     assert priorities == sorted(priorities, reverse=True) and len(set(priorities)) == len(RESOURCE_TYPES)
-    # Below the rule checks' default priority (0): the checks not reading them run while they are read.
-    assert all(step_priority(name) < 0 < step_priority(other) for name in per_user for other in others)
+    assert all(step_priority(name) < step_priority(other) for name in per_user for other in others)
     for name, resource_type in RESOURCE_TYPES.items():
         for parent in resource_type.parents:
             assert step_priority(parent) > step_priority(name)
