@@ -1,32 +1,35 @@
-"""``resmo-pipeline findings`` and ``resmo-pipeline rules``: compliance results and rules from the command line."""
+"""``resmo-pipeline findings`` and ``resmo-pipeline rules``: compliance results and rules from the command line.
+
+Building the parser imports nothing heavy; each handler imports what it needs. Listing findings and rules needs
+neither pandas nor Dagster (SARIF and JUnit use pandas), and rules come from the validated-rules cache.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
-
-import duckdb
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from resmo_pipeline import settings
-from resmo_pipeline.compliance.exports import EXPORTERS, FORMATS
-from resmo_pipeline.compliance.loader import (
-    BUILTIN_RULES_DIR,
-    builtin_rules,
-    load_rule_files,
-    load_rules,
-    rule_files,
-)
 from resmo_pipeline.compliance.model import FindingStatus, Severity
+from resmo_pipeline.warehouse.formats import FORMATS as LISTING_FORMATS
+from resmo_pipeline.warehouse.formats import add_format_option
+
+if TYPE_CHECKING:
+    import duckdb
+    import pandas as pd
 
 SEVERITIES = [s.value for s in Severity]
-# Kept here (not imported from compliance.coverage) so building the parser stays light.
+# Kept here (not imported from compliance.coverage or exports) so building the parser stays light.
 COVERAGE_FRAMEWORKS = ("adoscanner", "defender", "owasp", "maester", "psrule")
 COVERAGE_STATUSES = ("implemented", "folded", "not_evaluable", "missing")
+FINDINGS_FORMATS = (*LISTING_FORMATS, "sarif", "junit")  # the last two: compliance.exports.EXPORTERS
 STATUSES = [s.value for s in FindingStatus]
 EXIT_FAILED_GATE = 1
 EXIT_NO_DATA = 2
+# The loader's BUILTIN_RULES_DIR (importing the loader would load DuckDB and YAML).
+BUILTIN_RULES_DIR = Path(__file__).parent / "rules"
 
 _SEVERITY_ORDER = "CASE f.severity WHEN 'critical' THEN 1 WHEN 'high' THEN 2 WHEN 'medium' THEN 3 ELSE 4 END"
 
@@ -35,14 +38,12 @@ def _at_least(severity: str) -> list[str]:
     return [s.value for s in Severity if s.rank >= Severity(severity).rank]
 
 
-def query_findings(
-    conn: duckdb.DuckDBPyConnection,
-    organization: str | None = None,
-    min_severity: str | None = None,
-    statuses: list[str] | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Findings (with rule title and remediation), rules and the latest result per rule and organization."""
-    where, values = ["TRUE"], []
+def findings_query(
+    organization: str | None = None, min_severity: str | None = None, statuses: list[str] | None = None
+) -> tuple[str, list[Any]]:
+    """The SQL (and its parameters) of the findings to list, with rule title and remediation, worst first."""
+    where: list[str] = ["TRUE"]
+    values: list[Any] = []
     if organization:
         where.append("f.organization = ?")
         values.append(organization.lower())
@@ -52,15 +53,23 @@ def query_findings(
     if statuses:
         where.append("list_contains(?, f.status)")
         values.append(statuses)
-    findings = conn.execute(
-        f"""
+    sql = f"""
         SELECT f.*, r.title, r.remediation
         FROM compliance.findings AS f LEFT JOIN compliance.rules AS r USING (rule_id)
         WHERE {" AND ".join(where)}
         ORDER BY {_SEVERITY_ORDER}, f.rule_id, f.organization, f.project_name, f.resource_name, f.resource_id
-        """,
-        values,
-    ).df()
+        """
+    return sql, values
+
+
+def query_findings(
+    conn: duckdb.DuckDBPyConnection,
+    organization: str | None = None,
+    min_severity: str | None = None,
+    statuses: list[str] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Findings (with rule title and remediation), rules and the latest result per rule and organization."""
+    findings = conn.execute(*findings_query(organization, min_severity, statuses)).df()
     rule_where, rule_values = ["TRUE"], []
     if min_severity:
         rule_where.append("list_contains(?, severity)")
@@ -85,6 +94,8 @@ def query_findings(
 
 def open_findings_by_severity(conn: duckdb.DuckDBPyConnection, organization: str | None = None) -> dict[str, int]:
     """How many open findings there are per severity (every severity listed, worst first): the demo's summary."""
+    import duckdb
+
     counts = dict.fromkeys(SEVERITIES, 0)
     try:
         rows = conn.execute(
@@ -99,12 +110,21 @@ def open_findings_by_severity(conn: duckdb.DuckDBPyConnection, organization: str
 
 
 def _findings(args: argparse.Namespace) -> int:
+    import duckdb
+
     from resmo_pipeline.warehouse.access import WarehouseNotFoundError, read_connection
 
     statuses = None if "all" in args.status else args.status
     try:
         with read_connection(settings.warehouse_path()) as conn:
-            findings, rules, results = query_findings(conn, args.org, args.severity, statuses)
+            if args.format in LISTING_FORMATS:
+                from resmo_pipeline.warehouse.formats import fetch
+
+                listed = fetch(conn, *findings_query(args.org, args.severity, statuses))
+                records = listed.records()
+            else:
+                findings, rules, results = query_findings(conn, args.org, args.severity, statuses)
+                records = findings.to_dict("records")
     except WarehouseNotFoundError as exc:
         print(exc, file=sys.stderr)
         return EXIT_NO_DATA
@@ -115,32 +135,50 @@ def _findings(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_NO_DATA
-    text = EXPORTERS[args.format](findings, rules, results)
-    print(text)
+    if args.format == "table":
+        from resmo_pipeline.compliance.exports import to_table
+
+        print(to_table(listed))
+    elif args.format in LISTING_FORMATS:
+        from resmo_pipeline.warehouse.formats import render
+
+        print(render(listed, args.format))
+    else:
+        from resmo_pipeline.compliance.exports import EXPORTERS
+
+        print(EXPORTERS[args.format](findings, rules, results))
     if args.fail_on:
         gate = set(_at_least(args.fail_on))
-        failing = (
-            findings[(findings["status"] == "open") & findings["severity"].isin(gate)] if len(findings) else findings
-        )
-        if len(failing):
+        failing = [r for r in records if r["status"] == "open" and r["severity"] in gate]
+        if failing:
             print(f"{len(failing)} open finding(s) at severity {args.fail_on} or worse.", file=sys.stderr)
             return EXIT_FAILED_GATE
     return 0
 
 
-def _rules_list(args: argparse.Namespace) -> int:
-    from tabulate import tabulate
+def rule_ids() -> list[str]:
+    """The loaded rules' ids (shell completion of ``rules show ID``)."""
+    from resmo_pipeline.compliance.rule_cache import cached_rules
 
-    rule_set = load_rules()
+    return [rule.id for rule in cached_rules().rules]
+
+
+def _rules_list(args: argparse.Namespace) -> int:
+    from resmo_pipeline.compliance.rule_cache import cached_rules
+    from resmo_pipeline.warehouse.formats import Table, render
+
+    rule_set = cached_rules()
     rows = [[r.id, r.severity.value, r.resource_type, r.source, r.render(r.title)] for r in rule_set.rules]
-    print(tabulate(rows, headers=["id", "severity", "resource type", "source", "title"], tablefmt="simple"))
+    print(render(Table.of(["id", "severity", "resource type", "source", "title"], rows), args.format))
     for error in rule_set.errors:
         print(f"not loaded: {error}", file=sys.stderr)
     return 0
 
 
 def _rules_show(args: argparse.Namespace) -> int:
-    rule_set = load_rules()
+    from resmo_pipeline.compliance.rule_cache import cached_rules
+
+    rule_set = cached_rules()
     try:
         rule = rule_set.get(args.rule_id)
     except KeyError as exc:
@@ -177,15 +215,16 @@ def _rules_show(args: argparse.Namespace) -> int:
 
 
 def _rules_validate(args: argparse.Namespace) -> int:
+    from resmo_pipeline.compliance.rule_cache import cached_validation
+
     path = Path(args.path)
     if not path.exists():
         print(f"{path}: no such file or directory", file=sys.stderr)
         return 1
-    files = rule_files(path) if path.is_dir() else [path]
+    files = sorted(path.rglob("*.sql")) if path.is_dir() else [path]
     builtin_dir = BUILTIN_RULES_DIR.resolve()
     validating_builtins = path.resolve() == builtin_dir or builtin_dir in path.resolve().parents
-    taken = {} if validating_builtins else {rule.id: rule.path for rule in builtin_rules().rules}
-    rule_set = load_rule_files(files, source="custom", taken_ids=taken)
+    rule_set = cached_validation(files, builtin=validating_builtins)
     for rule in rule_set.rules:
         print(f"ok       {rule.id} ({rule.path})")
     for error in rule_set.errors:
@@ -201,9 +240,10 @@ def _rules_coverage(args: argparse.Namespace) -> int:
 
     from tabulate import tabulate
 
-    from resmo_pipeline.compliance.coverage import builtin_coverage, write_coverage
+    from resmo_pipeline.compliance.coverage import compute_coverage, write_coverage
+    from resmo_pipeline.compliance.rule_cache import cached_rules
 
-    coverage = builtin_coverage()
+    coverage = compute_coverage(cached_rules().rules)
     items = coverage.select(args.framework, args.status)
     summaries = coverage.summary(args.framework)
     rows = [item.as_row() for item in items]
@@ -220,11 +260,14 @@ def _rules_coverage(args: argparse.Namespace) -> int:
             [r["framework"], r["control_id"], r["status"], ", ".join(r["rule_ids"]), r["title"], r["reason"]]
             for r in rows
         ]
+        style = "github" if args.format == "markdown" else "simple"
         print(
             tabulate(
                 table,
                 headers=["framework", "control", "status", "rules", "title", "reason"],
-                maxcolwidths=[None, None, None, 40, 50, 60],
+                # Markdown cells cannot wrap: a wrapped cell would become rows of its own.
+                maxcolwidths=None if style == "github" else [None, None, None, 40, 50, 60],
+                tablefmt=style,
             )
         )
         print()
@@ -254,6 +297,7 @@ def _rules_coverage(args: argparse.Namespace) -> int:
                     "covered/evaluable",
                     "covered %",
                 ],
+                tablefmt=style,
             )
         )
         print(
@@ -287,7 +331,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=["open"],
         help="finding statuses to show (default: open)",
     )
-    findings.add_argument("--format", choices=FORMATS, default="table")
+    add_format_option(findings, FINDINGS_FORMATS)
     findings.add_argument(
         "--fail-on",
         choices=SEVERITIES,
@@ -299,11 +343,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     rules = subparsers.add_parser("rules", help="list, show and validate compliance rules")
     actions = rules.add_subparsers(dest="rules_command", metavar="ACTION")
     rules.set_defaults(handler=_rules_list)
-    actions.add_parser("list", help="every loaded rule (built-in and RESMO_RULES_DIR)").set_defaults(
-        handler=_rules_list
-    )
+    listing = actions.add_parser("list", help="every loaded rule (built-in and RESMO_RULES_DIR)")
+    add_format_option(listing)
+    listing.set_defaults(handler=_rules_list)
+    rules.set_defaults(format="table")
     show = actions.add_parser("show", help="one rule's metadata and query")
-    show.add_argument("rule_id", metavar="ID")
+    show.add_argument("rule_id", metavar="ID").completions = rule_ids  # type: ignore[attr-defined]
     show.add_argument(
         "--organization", metavar="ORG", help="show the parameter values that organization gets from rules.yaml"
     )
@@ -319,6 +364,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     coverage.add_argument("--framework", choices=list(COVERAGE_FRAMEWORKS), help="only this framework")
     coverage.add_argument("--status", choices=list(COVERAGE_STATUSES), help="only controls with this status")
-    coverage.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    add_format_option(coverage)
     coverage.add_argument("--write", action="store_true", help="also store it in the warehouse as compliance.coverage")
     coverage.set_defaults(handler=_rules_coverage)

@@ -1,25 +1,30 @@
-"""Findings in the formats people and CI systems read: a terminal table, CSV, JSON, SARIF 2.1.0 and JUnit XML.
+"""Findings in the formats people and CI systems read: a terminal table, SARIF 2.1.0 and JUnit XML.
 
-Every exporter takes the findings (``compliance.findings`` rows joined with the rules' title and remediation),
-the rules' metadata (``compliance.rules`` rows) and, for JUnit, the latest result of each rule per organization.
+The SARIF and JUnit exporters take the findings (``compliance.findings`` rows joined with the rules' title and
+remediation), the rules' metadata (``compliance.rules`` rows) and, for JUnit, the latest result of each rule per
+organization, as pandas frames. The terminal table takes plain rows (``warehouse.formats.Table``), so listing
+findings never loads pandas; CSV, JSON and Markdown are the warehouse's common formats.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import xml.etree.ElementTree as ET
+from collections import Counter
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
-
-import pandas as pd
-from tabulate import tabulate
 
 from resmo_pipeline import __version__
 from resmo_pipeline.compliance.model import render_parameters
 
-FORMATS: tuple[str, ...] = ("table", "csv", "json", "sarif", "junit")
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from resmo_pipeline.warehouse.formats import Table
+
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SARIF_LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
 # GitHub code scanning reads a 0-10 "security-severity" to bucket results.
@@ -32,26 +37,21 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return json.loads(frame.to_json(orient="records", date_format="iso"))
 
 
-def to_table(findings: pd.DataFrame, rules: pd.DataFrame, results: pd.DataFrame) -> str:
-    """A readable terminal table, worst first."""
-    if findings.empty:
+def to_table(findings: Table) -> str:
+    """A readable terminal table of the findings (in the order given: worst first), with counts per severity."""
+    from tabulate import tabulate
+
+    if not findings.rows:
         return "No findings."
-    shown = findings.reindex(columns=list(TABLE_COLUMNS)).fillna("")
-    shown["message"] = shown["message"].str.slice(0, 90)
-    table = tabulate(shown.values.tolist(), headers=[c.replace("_", " ") for c in TABLE_COLUMNS], tablefmt="simple")
-    counts = findings["severity"].value_counts()
+    records = findings.records()
+    shown = [[("" if record.get(column) is None else str(record.get(column))) for column in TABLE_COLUMNS]
+             for record in records]
+    for row in shown:
+        row[-1] = row[-1][:90]
+    table = tabulate(shown, headers=[c.replace("_", " ") for c in TABLE_COLUMNS], tablefmt="simple")
+    counts = Counter(record["severity"] for record in records)
     by_severity = ", ".join(f"{severity} {counts[severity]}" for severity in SARIF_LEVELS if severity in counts)
-    return f"{table}\n\n{len(findings)} finding(s): {by_severity}"
-
-
-def to_csv(findings: pd.DataFrame, rules: pd.DataFrame, results: pd.DataFrame) -> str:
-    """Every finding column as CSV."""
-    return findings.to_csv(index=False)
-
-
-def to_json(findings: pd.DataFrame, rules: pd.DataFrame, results: pd.DataFrame) -> str:
-    """A JSON array of findings (timestamps ISO 8601, UTC)."""
-    return json.dumps(_records(findings), indent=2)
+    return f"{table}\n\n{len(records)} finding(s): {by_severity}"
 
 
 def _sarif_rule(rule: dict[str, Any]) -> dict[str, Any]:
@@ -114,7 +114,7 @@ def _location(finding: dict[str, Any]) -> dict[str, Any]:
     if file_path:
         # SARIF wants a relative URI for a file in the analysed source; Azure Repos paths start at "/".
         physical: dict[str, Any] = {"artifactLocation": {"uri": quote(str(file_path).lstrip("/"))}}
-        if line is not None and not pd.isna(line):
+        if line is not None and not (isinstance(line, float) and math.isnan(line)):
             physical["region"] = {"startLine": int(line)}
         location["physicalLocation"] = physical
     return location
@@ -237,9 +237,6 @@ def to_junit(findings: pd.DataFrame, rules: pd.DataFrame, results: pd.DataFrame)
 
 
 EXPORTERS: dict[str, Callable[[pd.DataFrame, pd.DataFrame, pd.DataFrame], str]] = {
-    "table": to_table,
-    "csv": to_csv,
-    "json": to_json,
     "sarif": to_sarif,
     "junit": to_junit,
 }

@@ -1,4 +1,8 @@
-"""`resmo-pipeline integrations add|list|disable|enable|delete|discover`: which organizations are polled."""
+"""`resmo-pipeline integrations add|list|disable|enable|delete|discover`: which organizations are polled.
+
+Building the parser needs only the registry's settings; the handlers import the credential classes, Dagster
+(partitions) and the warehouse when they run, so `integrations list` answers at once.
+"""
 
 from __future__ import annotations
 
@@ -8,19 +12,16 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from humanfriendly import InvalidTimespan, format_timespan, parse_timespan
-from tabulate import tabulate
-
-from resmo_pipeline.integrations import lifecycle
-from resmo_pipeline.integrations.credentials import (
+from resmo_pipeline.hints import command
+from resmo_pipeline.integrations.registry import (
+    AUTH_METHODS,
     DEFAULT_CLIENT_SECRET_ENV,
     DEFAULT_PAT_ENV,
-    build_credential,
-    token_cache_path,
+    Integration,
+    IntegrationError,
+    Registry,
 )
-from resmo_pipeline.integrations.discovery import discover_organizations
-from resmo_pipeline.integrations.registry import AUTH_METHODS, Integration, IntegrationError, Registry
-from resmo_pipeline.warehouse.access import WarehouseError
+from resmo_pipeline.warehouse.formats import add_format_option
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -33,6 +34,8 @@ DISCOVERY_PROBE_NAME = "all-organizations"
 
 def _interval(text: str) -> int:
     """argparse type: "1h", "30m", "90s", "1d" or plain seconds."""
+    from humanfriendly import InvalidTimespan, parse_timespan
+
     try:
         seconds = int(parse_timespan(text))
     except InvalidTimespan as exc:
@@ -81,17 +84,27 @@ def _integration(name: str, args: argparse.Namespace, auth: str) -> Integration:
 
 
 def _add(args: argparse.Namespace) -> int:
+    from humanfriendly import format_timespan
+
+    from resmo_pipeline.integrations import lifecycle
+
     integration = _integration(args.organization, args, args.auth)
     connected = lifecycle.add_integration(integration, prompt=_stderr)
     print(f"Connected {integration.name} as {connected.user}, polled every {format_timespan(integration.interval_s)}.")
-    print(f"First sync now: resmo-pipeline sync {integration.name}")
+    print(f"First sync now: {command('sync', integration.name)}")
     return 0
 
 
 def _list(args: argparse.Namespace) -> int:
-    statuses = lifecycle.integration_statuses()
+    from humanfriendly import format_timespan
+
+    from resmo_pipeline.integrations.status import integration_statuses
+    from resmo_pipeline.warehouse.formats import Table, render
+
+    statuses = integration_statuses()
     if not statuses:
-        print("No organizations connected yet: resmo-pipeline integrations add ORG --auth pat --pat-env VAR")
+        print(f"No organizations connected yet. Try the simulated one: {command('demo', '--no-ui')}\n"
+              f"Connect yours (the PAT in $AZURE_DEVOPS_PAT): {command('integrations', 'add', 'YOUR-ORG')}")
         return 0
     rows = [
         [
@@ -109,7 +122,9 @@ def _list(args: argparse.Namespace) -> int:
     ]
     headers = ["organization", "auth", "status", "interval", "last successful sync", "tables", "rows",
                "not collected", "unavailable"]
-    print(tabulate(rows, headers=headers))
+    print(render(Table.of(headers, rows), args.format))
+    if args.format != "table":
+        return 0
     for status in statuses:
         for name, reason in status.unavailable.items():
             print(f"{status.integration.name}: {name} unavailable: {reason}")
@@ -121,18 +136,24 @@ def _list(args: argparse.Namespace) -> int:
 
 def _set_enabled(enabled: bool) -> Handler:
     def handler(args: argparse.Namespace) -> int:
+        from humanfriendly import format_timespan
+
+        from resmo_pipeline.integrations import lifecycle
+
         integration = lifecycle.set_enabled(args.organization, enabled)
         if enabled:
             print(f"{integration.name}: polling resumed (every {format_timespan(integration.interval_s)}).")
         else:
-            print(f"{integration.name}: polling paused; its data stays in the warehouse. Resume with "
-                  f"`resmo-pipeline integrations enable {integration.name}`.")
+            print(f"{integration.name}: polling paused; its data stays in the warehouse. Resume with: "
+                  f"{command('integrations', 'enable', integration.name)}")
         return 0
 
     return handler
 
 
 def _delete(args: argparse.Namespace) -> int:
+    from resmo_pipeline.integrations import lifecycle
+
     integration = Registry().get(args.organization)
     if not args.yes:
         try:
@@ -152,6 +173,12 @@ def _delete(args: argparse.Namespace) -> int:
 
 
 def _discover(args: argparse.Namespace) -> int:
+    from tabulate import tabulate
+
+    from resmo_pipeline.integrations import lifecycle
+    from resmo_pipeline.integrations.credentials import build_credential, token_cache_path
+    from resmo_pipeline.integrations.discovery import discover_organizations
+
     registry = Registry()
     probe = _integration(DISCOVERY_PROBE_NAME, args, args.auth)
     credential = build_credential(probe, prompt=_stderr, cache_path=token_cache_path(DISCOVERY_CACHE_NAME))
@@ -194,6 +221,8 @@ def _handled(handler: Handler) -> Handler:
     """Registry and connection problems end the command with their message, not a traceback."""
 
     def run(args: argparse.Namespace) -> int:
+        from resmo_pipeline.warehouse.access import WarehouseError
+
         try:
             return handler(args)
         except (IntegrationError, WarehouseError) as exc:
@@ -226,6 +255,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add.set_defaults(handler=_handled(_add))
 
     listing = commands.add_parser("list", help="connected organizations, status, last sync and row counts")
+    add_format_option(listing)
     listing.set_defaults(handler=_handled(_list))
 
     for name, enabled, text in (

@@ -19,11 +19,14 @@ from resmo_pipeline.azure_devops import (
     PatCredential,
     ServicePrincipalCredential,
 )
-from resmo_pipeline.integrations.registry import Integration, IntegrationError
+from resmo_pipeline.integrations.registry import (
+    DEFAULT_CLIENT_SECRET_ENV,
+    DEFAULT_PAT_ENV,
+    Integration,
+    IntegrationError,
+)
 
-DEFAULT_PAT_ENV = "AZURE_DEVOPS_PAT"
 Prompt = Callable[[str], None]
-DEFAULT_CLIENT_SECRET_ENV = "AZURE_CLIENT_SECRET"
 
 
 class MissingSecretError(IntegrationError):

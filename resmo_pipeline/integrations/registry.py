@@ -25,6 +25,10 @@ from filelock import FileLock
 from resmo_pipeline import settings
 
 AUTH_METHODS: tuple[str, ...] = ("pat", "service-principal", "managed-identity", "device-code")
+# Where secrets are read from when an integration names no variable (defined here, with the settings, so the
+# CLI's help shows them without loading the credential classes).
+DEFAULT_PAT_ENV = "AZURE_DEVOPS_PAT"
+DEFAULT_CLIENT_SECRET_ENV = "AZURE_CLIENT_SECRET"
 DEFAULT_INTERVAL_S = 3600
 
 # Azure DevOps organization names: letters, digits and hyphens, starting and ending with a letter or digit.

@@ -2,6 +2,10 @@
 
 The inventory job runs in this process (in-process executor) against the persistent instance, so the runs show
 in the Dagster UI with the organization as partition, and progress is printed per resource type as it finishes.
+``--types`` reads the named types and the parents they are read per row of (``inventory.selection``); the types
+read per row of them, or computed from them, only with ``--with-dependents``.
+
+Dagster and the catalog are imported when a sync starts, not when the CLI builds its parser.
 """
 
 from __future__ import annotations
@@ -10,16 +14,16 @@ import argparse
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-
-import dagster as dg
+from typing import TYPE_CHECKING
 
 from resmo_pipeline import settings
-from resmo_pipeline.catalog import RESOURCE_TYPES
-from resmo_pipeline.instance import get_instance
-from resmo_pipeline.integrations.registry import IntegrationError, Registry
-from resmo_pipeline.inventory import progress
-from resmo_pipeline.inventory.jobs import INVENTORY_JOB, refresh_asset_keys
-from resmo_pipeline.inventory.partitions import ensure_organizations
+
+if TYPE_CHECKING:
+    import dagster as dg
+
+    from resmo_pipeline.inventory import progress
+    from resmo_pipeline.inventory.selection import TypeSelection
+
 
 # The progress lines are the terminal output; Dagster's own event lines stay in the run's log (and the UI).
 QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
@@ -40,6 +44,8 @@ class SyncResult:
     failed: dict[str, str] = field(default_factory=dict)  # type -> error
     rows: dict[str, int] = field(default_factory=dict)  # type -> rows collected
     requests: int = 0
+    #: Types read that were not asked for, each with why (parents of the asked ones; dependents on request).
+    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def total_rows(self) -> int:
@@ -51,27 +57,38 @@ class SyncError(Exception):
     """A sync that cannot start (unknown organization, unknown resource type), with a message for people."""
 
 
-def _selected_types(types: Sequence[str] | None) -> list[str] | None:
-    if not types:
-        return None
-    unknown = [name for name in types if name not in RESOURCE_TYPES]
-    if unknown:
-        raise SyncError(
-            f"Unknown resource type(s): {', '.join(unknown)}. Known types: {', '.join(RESOURCE_TYPES)}."
-        )
-    return list(types)
+def select(types: Sequence[str], with_dependents: bool = False, with_parents: bool = True) -> TypeSelection:
+    """The types a sync of ``types`` reads (see ``inventory.selection``); SyncError names unknown ones."""
+    from resmo_pipeline.inventory.selection import select_types
+
+    try:
+        return select_types(types, with_dependents=with_dependents, with_parents=with_parents)
+    except KeyError as exc:
+        raise SyncError(exc.args[0]) from None
 
 
 def sync(
     organizations: Sequence[str] | None = None,
     types: Sequence[str] | None = None,
     printer: Callable[[str], None] = print,
+    with_dependents: bool = False,
+    read_parents: bool = True,
 ) -> list[SyncResult]:
-    """Sync the given organizations (default: every enabled one) now; ``types`` limits it to those types and
-    the types computed from them. Returns one result per organization, in order."""
-    from resmo_pipeline.definitions import build_definitions
+    """Sync the given organizations (default: every enabled one) now.
 
-    selected_types = _selected_types(types)
+    ``types`` limits it to those types and the parents they are read per row of; ``with_dependents`` adds the
+    types read per row of them or computed from them. ``read_parents=False`` reads only ``types`` and takes
+    their parents' rows from the warehouse, as the change sensor does. Returns one result per organization, in
+    order.
+    """
+    from resmo_pipeline.catalog import RESOURCE_TYPES
+    from resmo_pipeline.definitions import build_definitions
+    from resmo_pipeline.instance import get_instance
+    from resmo_pipeline.integrations.registry import Registry
+    from resmo_pipeline.inventory.jobs import INVENTORY_JOB, refresh_asset_keys
+    from resmo_pipeline.inventory.partitions import ensure_organizations
+
+    selection = select(types, with_dependents, read_parents) if types else None
     registry = Registry()
     if organizations:
         names = [registry.get(name).name for name in organizations]
@@ -83,12 +100,14 @@ def sync(
     with get_instance() as instance:
         defs = build_definitions()
         job = defs.resolve_job_def(INVENTORY_JOB)
-        selection = refresh_asset_keys(defs, selected_types) if selected_types else None
-        total = len(selection) if selection else len(RESOURCE_TYPES)
+        keys = refresh_asset_keys(defs, selection.names) if selection else None
+        total = len(keys) if keys else len(RESOURCE_TYPES)
         ensure_organizations(instance, names)
         results = []
         for organization in names:
-            result = _sync_one(job, instance, organization, selection, total, printer)
+            result = _sync_one(job, instance, organization, keys, total, printer)
+            if selection:
+                result.extra = {name: selection.extra[name] for name in selection.names if name in selection.extra}
             registry.record_sync(organization, "success" if result.success else "failure")
             results.append(result)
     _refresh_coverage(printer)
@@ -115,6 +134,8 @@ def _sync_one(
     total: int,
     printer: Callable[[str], None],
 ) -> SyncResult:
+    from resmo_pipeline.inventory import progress
+
     printer(f"Syncing {organization} ({total} resource types)")
     events: list[progress.TypeProgress] = []
     printing = progress.ProgressPrinter(total, printer)
@@ -168,6 +189,9 @@ def format_results(results: Sequence[SyncResult]) -> str:
             f"{len(result.not_collected):>7} {len(result.failed):>6} {result.total_rows:>9} "
             f"{result.requests:>8} {result.seconds:>7.1f}"
         )
+    extra = next((result.extra for result in results if result.extra), {})
+    if extra:
+        lines.append("Also read: " + "; ".join(f"{name} ({why})" for name, why in extra.items()))
     for result in results:
         for name, scope in result.not_collected.items():
             lines.append(f"{result.organization}: {name} not collected (the credential lacks PAT scope {scope})")
@@ -182,9 +206,14 @@ def format_results(results: Sequence[SyncResult]) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from resmo_pipeline.integrations.registry import IntegrationError
+
     types = [name.strip() for name in args.types.split(",") if name.strip()] if args.types else None
+    if args.with_dependents and not types:
+        print("error: --with-dependents widens --types; without --types every type is synced anyway")
+        return 2
     try:
-        results = sync(args.organizations, types)
+        results = sync(args.organizations, types, with_dependents=args.with_dependents)
     except (SyncError, IntegrationError) as exc:
         print(f"error: {exc}")
         return 2
@@ -201,5 +230,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "warehouse, through the Dagster instance under RESMO_HOME; the runs appear in the Dagster UI.",
     )
     parser.add_argument("organizations", nargs="*", metavar="ORG", help="organizations to sync")
-    parser.add_argument("--types", help="comma-separated resource types (plus the types computed from them)")
+    parser.add_argument(
+        "--types", metavar="TYPE,TYPE",
+        help="only these comma-separated resource types, plus the parents they are read per row of",
+    )
+    parser.add_argument(
+        "--with-dependents", action="store_true",
+        help="with --types: also the types read per row of them or computed from them",
+    )
     parser.set_defaults(handler=_run)

@@ -28,13 +28,15 @@ inventory_job = dg.define_asset_job(
 )
 
 
-def refresh_selection(resource_types: Iterable[str]) -> dg.AssetSelection:
-    """The given types plus the inventory types computed from them (a targeted refresh after a change)."""
-    changed = dg.AssetSelection.assets(*(asset_key(name) for name in resource_types))
-    return changed.downstream() & inventory_selection
-
-
 def refresh_asset_keys(defs: dg.Definitions, resource_types: Iterable[str]) -> list[dg.AssetKey]:
-    """The asset keys a targeted refresh of ``resource_types`` materializes, resolved against ``defs``."""
+    """The asset keys of exactly these resource types, as ``defs`` defines them, in catalog order.
+
+    Which types a targeted sync reads (the named ones, their parents, dependents on request) is decided by
+    ``inventory.selection.select_types``; this only maps them onto the job's assets.
+    """
     graph = defs.resolve_asset_graph()
-    return sorted(refresh_selection(resource_types).resolve(graph), key=lambda key: key.to_user_string())
+    keys = [asset_key(name) for name in resource_types]
+    missing = [key.to_user_string() for key in keys if not graph.has(key)]
+    if missing:
+        raise KeyError(f"not defined as assets: {', '.join(missing)}")
+    return keys

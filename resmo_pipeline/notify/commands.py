@@ -1,20 +1,25 @@
-"""`resmo-pipeline notify`: send a test message through a channel, deliver pending events now, show the log."""
+"""`resmo-pipeline notify`: send a test message through a channel, deliver pending events now, show the log.
+
+The channels, the configuration and the delivery log are imported by the handlers, not when the parser is built.
+"""
 
 from __future__ import annotations
 
 import argparse
 from datetime import UTC, datetime
 from functools import partial
+from typing import TYPE_CHECKING
 
 from resmo_pipeline import settings
-from resmo_pipeline.notify.channels import ChannelConfigError, ChannelError
-from resmo_pipeline.notify.config import NotificationConfigError, config_path, load_config
-from resmo_pipeline.notify.deliver import deliver_pending
-from resmo_pipeline.notify.model import Message, NotificationEvent
+
+if TYPE_CHECKING:
+    from resmo_pipeline.notify.model import Message
 
 
 def test_message() -> Message:
     """A harmless message that proves a channel is wired up."""
+    from resmo_pipeline.notify.model import Message, NotificationEvent
+
     event = NotificationEvent(
         event_id="test", kind="change", organization="resmo-pipeline", occurred_at=datetime.now(UTC),
         resource_type="notification_channel", resource_id="test", resource_name="test",
@@ -24,6 +29,9 @@ def test_message() -> Message:
 
 
 def _send_test(args: argparse.Namespace) -> int:
+    from resmo_pipeline.notify.channels import ChannelConfigError, ChannelError
+    from resmo_pipeline.notify.config import NotificationConfigError, config_path, load_config
+
     try:
         config = load_config()
     except NotificationConfigError as exc:
@@ -44,6 +52,8 @@ def _send_test(args: argparse.Namespace) -> int:
 
 
 def _deliver(args: argparse.Namespace) -> int:
+    from resmo_pipeline.notify.config import load_config
+    from resmo_pipeline.notify.deliver import deliver_pending
     from resmo_pipeline.warehouse.access import write_connection
 
     warehouse = settings.warehouse_path()

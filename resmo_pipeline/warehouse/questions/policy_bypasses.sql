@@ -1,0 +1,7 @@
+-- Pushes and pull requests that bypassed branch policies, from the audit log (last 30 days, or --param days=N).
+-- param days = 30: how far back to look, in days
+SELECT timestamp, organization, project_name, actor_display_name AS actor, action_id, details
+FROM azure_devops.audit_log
+WHERE (action_id LIKE '%Bypass%' OR details ILIKE '%bypass%')
+  AND timestamp >= now()::TIMESTAMP - to_days($days)
+ORDER BY timestamp DESC
