@@ -17,6 +17,8 @@ client alone (`collect_all`, the floor any sync is measured against). Prints one
     second_sync_requests  a second sync of the unchanged organization right after the first: its requests
                     per type and "total"; second_sync_wall_s its time, second_sync_peak_rss_mb its peak
     rules_s         time the sync spent in the rules' asset checks (evaluating them, updating findings)
+    permissions_s   time the sync spent computing effective permissions and roles (their steps);
+                    permission_rows the rows of effective_permissions, permission_objects and effective_roles
     rule_violations each rule's violations after the first sync ("not_evaluable" / "error" when it did not run)
     slowest_rules_ms  the ten slowest rules of that run (evaluation and findings update, per rule)
     rules_flagging_most  rules that flag at least 90 % of the rows of a resource type they judge (10 rows or
@@ -159,6 +161,7 @@ def _measure(preset: str, latency_ms: int, concurrency: int, in_process: bool, s
         "peak_rss_mb": round(sync_memory.peak_bytes / 2**20, 1),
         "client_peak_rss_mb": round(client_memory.peak_bytes / 2**20, 1),
         "rules_s": round(_rules_seconds(result.run_id), 2),
+        **_permissions(result.run_id),
         **_rule_outcomes(result.run_id),
         **second,
     }
@@ -199,6 +202,29 @@ def _rule_outcomes(run_id: str) -> dict[str, Any]:
         "slowest_rules_ms": {rule_id: round(ms, 1) for ms, rule_id in slowest},
         "rules_flagging_most": flagging_most,
     }
+
+
+PERMISSION_STEPS = ("effective_permissions", "azure_devops__effective_roles")
+PERMISSION_TABLES = ("effective_permissions", "permission_objects", "effective_roles")
+
+
+def _permissions(run_id: str) -> dict[str, Any]:
+    """Seconds the run's permission steps took, and the rows they wrote."""
+    import dagster as dg
+
+    from resmo_pipeline import settings
+    from resmo_pipeline.warehouse import read_connection
+
+    with dg.DagsterInstance.get() as instance:
+        seconds = sum(
+            (stats.end_time or 0.0) - (stats.start_time or 0.0)
+            for stats in instance.get_run_step_stats(run_id)
+            if stats.step_key in PERMISSION_STEPS
+        )
+    with read_connection(settings.warehouse_path()) as conn:
+        rows = {table: conn.execute(f'SELECT count(*) FROM azure_devops."{table}"').fetchone()[0]
+                for table in PERMISSION_TABLES}
+    return {"permissions_s": round(seconds, 2), "permission_rows": rows}
 
 
 def _rules_seconds(run_id: str) -> float:

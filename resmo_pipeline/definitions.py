@@ -14,6 +14,7 @@ from resmo_pipeline.inventory.resources import AzureDevOpsResource
 from resmo_pipeline.inventory.schedules import inventory_poll_schedule
 from resmo_pipeline.inventory.sensors import audit_log_change_sensor
 from resmo_pipeline.notify.sensors import notification_sensor
+from resmo_pipeline.permissions.assets import permission_assets
 from resmo_pipeline.warehouse import ResmoDuckDBIOManager
 from resmo_pipeline.warehouse.resource import WarehouseResource
 
@@ -24,6 +25,7 @@ def build_definitions() -> dg.Definitions:
     return dg.Definitions(
         assets=[
             *inventory_assets,
+            *permission_assets,
         ],
         asset_checks=[
             # Broken custom rules (RESMO_RULES_DIR) are logged and skipped, never breaking the code location.

@@ -22,17 +22,8 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import requests
-from tabulate import tabulate
-
 from resmo_pipeline import settings
-from resmo_pipeline.catalog import RESOURCE_TYPES
-from resmo_pipeline.compliance.commands import open_findings_by_severity
-from resmo_pipeline.instance import get_instance, prepare_dagster_home
-from resmo_pipeline.integrations import lifecycle
-from resmo_pipeline.integrations.registry import Integration, IntegrationError, Registry, UnknownIntegrationError
-from resmo_pipeline.inventory.partitions import ensure_organizations
-from resmo_pipeline.warehouse.access import read_connection, write_connection
+from resmo_pipeline.hints import command, program
 
 # The simulator's PAT lives only in this process's environment (and that of `dagster dev`, its child).
 DEMO_PAT_ENV = "RESMO_DEMO_PAT"
@@ -80,6 +71,11 @@ def connect_organization(ctx: DemoContext) -> None:
     When the demo ends the organization is paused: its simulator is gone, and a later `dagster dev` on the same
     RESMO_HOME should not poll it. The data stays; the next demo resumes it.
     """
+    from resmo_pipeline.instance import get_instance
+    from resmo_pipeline.integrations import lifecycle
+    from resmo_pipeline.integrations.registry import Integration, IntegrationError, Registry, UnknownIntegrationError
+    from resmo_pipeline.inventory.partitions import ensure_organizations
+
     registry = Registry()
     try:
         existing = registry.get(ctx.organization)
@@ -93,7 +89,7 @@ def connect_organization(ctx: DemoContext) -> None:
         if existing.pat_env != DEMO_PAT_ENV or not existing.base_url:
             raise IntegrationError(
                 f"{settings.resmo_home()} already connects a real organization named {ctx.organization!r}; "
-                "run the demo with its own state folder, e.g. RESMO_HOME=.resmo-demo resmo-pipeline demo"
+                f"run the demo with its own state folder, e.g. RESMO_HOME=.resmo-demo {program()} demo"
             )
         registry.update(ctx.organization, base_url=ctx.simulator.base_url, enabled=True)
         with get_instance() as instance:
@@ -104,6 +100,8 @@ def connect_organization(ctx: DemoContext) -> None:
 
 def pause_organization(ctx: DemoContext) -> None:
     """Pause the demo organization as its simulator stops (its data stays in the warehouse)."""
+    from resmo_pipeline.integrations.registry import Registry
+
     Registry().disable(ctx.organization)
     ctx.printer(f"Demo over: {ctx.organization} paused (its simulator stopped); its data stays in "
                 f"{settings.warehouse_path()}")
@@ -121,29 +119,64 @@ def sync_organization(ctx: DemoContext) -> None:
 
 def print_summary(ctx: DemoContext) -> None:
     """Rows per resource type, the types not collected (and why), and the open findings by severity."""
-    counts = lifecycle.table_row_counts(ctx.organization).get(ctx.organization, {})
-    outcomes = lifecycle.latest_collection_status(ctx.organization)
+    from tabulate import tabulate
+
+    from resmo_pipeline.catalog import RESOURCE_TYPES
+    from resmo_pipeline.compliance.commands import open_findings_by_severity
+    from resmo_pipeline.integrations import status
+    from resmo_pipeline.permissions import PERMISSION_TABLES
+    from resmo_pipeline.warehouse.access import read_connection
+
+    with status.one_reader():
+        counts = status.table_row_counts(ctx.organization).get(ctx.organization, {})
+        outcomes = status.latest_collection_status(ctx.organization)
+        skipped = status.latest_skipped_projects(ctx.organization)
     rows = []
     for name in RESOURCE_TYPES:
         status, detail = outcomes.get(name, ("not run", None))
         note = "" if status == "collected" else f"{status}{f' ({detail})' if detail else ''}"
         rows.append([f"azure_devops.{name}", counts.get(name, 0), note])
+    computed = [[f"azure_devops.{name}", counts.get(name, 0), ""] for name in PERMISSION_TABLES]
     ctx.printer("")
-    ctx.printer(tabulate(rows, headers=["table", "rows", "not collected"]))
+    ctx.printer(tabulate(rows + computed, headers=["table", "rows", "not collected"]))
     not_collected = [row[0] for row in rows if row[2]]
     ctx.printer(f"\n{len(rows) - len(not_collected)} of {len(rows)} resource types collected, "
+                f"{len(computed)} permission tables computed, "
                 f"{sum(counts.values())} rows in {settings.warehouse_path()}")
     unavailable = {name: detail for name, (status, detail) in outcomes.items() if status == "unavailable"}
     for name, reason in unavailable.items():
         ctx.printer(f"Unavailable here (earlier rows kept): {name}: {reason}")
-    for name, projects in lifecycle.latest_skipped_projects(ctx.organization).items():
+    for name, projects in skipped.items():
         for project in projects:
             ctx.printer(f"Skipped in {name}: {project}")
     with read_connection(settings.warehouse_path()) as conn:
         findings = open_findings_by_severity(conn, ctx.organization)
     counted = ", ".join(f"{severity} {count}" for severity, count in findings.items())
     ctx.printer(f"Open findings by severity: {counted}")
-    ctx.printer('Query it: resmo-pipeline sql "select name, visibility from azure_devops.projects"')
+    ctx.printer(f"Query it: {command('sql', 'select name, visibility from azure_devops.projects')}")
+    ctx.printer(f"Saved questions: {command('queries', 'list')}    SQL shell: {command('sql')}")
+
+
+#: The demo's effective-permissions question: who may push to payments-api's main branch past its policies.
+PERMISSION_EXAMPLE = ("Bypass policies when pushing", "repo:Payments/payments-api@main")
+
+
+def print_permission_example(ctx: DemoContext) -> None:
+    """One ``who-can`` answer, with the group and inheritance that grant it."""
+    import contextlib
+    import io
+
+    from resmo_pipeline.cli import build_parser
+
+    permission, resource = PERMISSION_EXAMPLE
+    args = build_parser().parse_args(["who-can", permission, "--on", resource, "--organization", ctx.organization])
+    answer = io.StringIO()
+    with contextlib.redirect_stdout(answer), contextlib.redirect_stderr(answer):
+        args.handler(args)
+    ctx.printer(f"\nWho can bypass the policies of payments-api's main branch? "
+                f"({command('who-can', permission, '--on', resource)})")
+    for line in answer.getvalue().splitlines():
+        ctx.printer(line)
 
 
 def _short(value: object, width: int = 60) -> str:
@@ -154,6 +187,7 @@ def _short(value: object, width: int = 60) -> str:
 def _deliver_notifications() -> str:
     from resmo_pipeline.notify.config import load_config
     from resmo_pipeline.notify.deliver import deliver_pending
+    from resmo_pipeline.warehouse.access import write_connection
 
     return deliver_pending(partial(write_connection, settings.warehouse_path()), load_config()).summary()
 
@@ -161,9 +195,14 @@ def _deliver_notifications() -> str:
 def show_a_change(ctx: DemoContext) -> None:
     """Make one risky change in the simulator and follow it: audit log → targeted sync → history → finding →
     notification, exactly the path the change sensor and the notification sensor take in production."""
+    import requests
+
+    from resmo_pipeline.catalog import RESOURCE_TYPES
     from resmo_pipeline.integrations.credentials import open_client
+    from resmo_pipeline.integrations.registry import Registry
     from resmo_pipeline.inventory.commands import sync
     from resmo_pipeline.inventory.sensors import changed_types, structural_types, with_dependents
+    from resmo_pipeline.warehouse.access import read_connection
 
     # The first sync's findings are delivered first, so what follows is only the change's own news.
     ctx.printer(f"\nNotifications for the first sync: {_deliver_notifications()}")
@@ -182,7 +221,8 @@ def show_a_change(ctx: DemoContext) -> None:
     types = changed_types(entries)
     selected = sorted(with_dependents(types, structural_types(entries)))
     ctx.printer(f"Audit log: {', '.join(sorted({e['actionId'] for e in entries}))} → refreshing {', '.join(selected)}")
-    results = sync([ctx.organization], types=selected, printer=lambda _line: None)
+    # As the change sensor does: only the changed types (and what depends on them), parents from the warehouse.
+    results = sync([ctx.organization], types=selected, printer=lambda _line: None, read_parents=False)
     if not all(result.success for result in results):
         ctx.exit_code = 1
     with read_connection(settings.warehouse_path()) as conn:
@@ -215,6 +255,8 @@ def serve_ui(ctx: DemoContext) -> None:
     """Serve the Dagster UI on the same instance until Ctrl-C; the simulator stays up for scheduled runs."""
     if not ctx.ui:
         return
+    from resmo_pipeline.instance import prepare_dagster_home
+
     if not _port_is_free(ctx.port):
         ctx.printer(f"Port {ctx.port} is in use: run the demo with --port P (or --no-ui).")
         ctx.exit_code = 1
@@ -240,6 +282,7 @@ STEPS: tuple[Callable[[DemoContext], None], ...] = (
     connect_organization,
     sync_organization,
     print_summary,
+    print_permission_example,
     show_a_change,
     serve_ui,
 )
@@ -255,6 +298,8 @@ def run_demo(ui: bool = True, port: int = DEFAULT_UI_PORT, printer: Printer = pr
 
 
 def _demo(args: argparse.Namespace) -> int:
+    from resmo_pipeline.integrations.registry import IntegrationError
+
     try:
         return run_demo(ui=not args.no_ui, port=args.port, printer=lambda line: print(line, flush=True))
     except IntegrationError as exc:

@@ -16,6 +16,7 @@ from resmo_pipeline.catalog import RESOURCE_TYPES
 from resmo_pipeline.cli import main
 from resmo_pipeline.demo import DEMO_PAT_ENV, DemoContext, connect_organization
 from resmo_pipeline.integrations.registry import Integration, IntegrationError, Registry
+from resmo_pipeline.permissions import PERMISSION_TABLES
 
 
 def test_demo_without_ui_fills_every_table(
@@ -35,8 +36,11 @@ def test_demo_without_ui_fills_every_table(
         for parts in (line.split() for line in completed.stdout.splitlines())
         if len(parts) >= 2 and parts[0].startswith("azure_devops.") and parts[1].isdigit()
     }
-    assert sorted(summary) == sorted(RESOURCE_TYPES)
+    assert sorted(summary) == sorted([*RESOURCE_TYPES, *PERMISSION_TABLES])
     assert [name for name, rows in summary.items() if rows == 0] == []
+    # One effective-permissions answer, with the group and inheritance that grant it.
+    assert "Who can bypass the policies of payments-api's main branch?" in completed.stdout
+    assert "via [Payments]\\Project Administrators (inherited from project Payments)" in completed.stdout
     assert "Open findings by severity" in completed.stdout
     assert "contoso paused" in completed.stdout
     # After the first sync the demo grants a compliant connection to all pipelines and follows the change.

@@ -9,7 +9,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from resmo_pipeline.simulator import paging
-from resmo_pipeline.simulator.data import ORG_POLICY_DESCRIPTIONS, SECURITY_NAMESPACES, OrgState, iso
+from resmo_pipeline.simulator.data import (
+    ACTION_DISPLAY_NAMES,
+    ORG_POLICY_DESCRIPTIONS,
+    SECURITY_NAMESPACES,
+    OrgState,
+    iso,
+)
 from resmo_pipeline.simulator.routes_common import AUDIT, DEV, EXTMGMT, FEEDS, optional_project, route, state_of, truthy
 from resmo_pipeline.simulator.routing import Route, SimRequest, SimResponse, error_response, json_response
 
@@ -30,7 +36,8 @@ def _namespace(ns_name: str, ns_id: str, actions: list[str]) -> dict[str, Any]:
         "writePermission": 2 if len(actions) > 1 else 1,
         "readPermission": 1,
         "dataspaceCategory": "Default",
-        "actions": [{"bit": 1 << i, "name": action, "displayName": action.replace("_", " ").title(),
+        "actions": [{"bit": 1 << i, "name": action,
+                     "displayName": ACTION_DISPLAY_NAMES.get(ns_name, {}).get(action, action.replace("_", " ")),
                      "namespaceId": ns_id} for i, action in enumerate(actions)],
         "structureValue": 1,
         "extensionType": None,
@@ -52,6 +59,41 @@ def security_namespaces(request: SimRequest) -> SimResponse:
     return paging.collection(items)
 
 
+def _token_key(token: str) -> str:
+    return token.rstrip("/").lower()
+
+
+def _extended_info(acls: list[dict[str, Any]], acl: dict[str, Any], descriptor: str) -> dict[str, int]:
+    """The identity's inherited and effective bits on the list's token, as AceExtendedInformation defines them:
+    inherited = what the closest parent tokens (by "/") set for this same identity, for bits the entry does not
+    set itself, none when the list does not inherit; effective = the entry's own bits plus the inherited ones.
+    On one token deny wins over allow. Group memberships do not count (the entry is one identity's)."""
+    by_token = {_token_key(a["token"]): a for a in acls}
+    ace = acl["acesDictionary"][descriptor]
+    allow, deny = ace.get("allow", 0), ace.get("deny", 0)
+    inherited_allow = inherited_deny = 0
+    decided = allow | deny
+    parts = _token_key(acl["token"]).split("/")
+    current = acl
+    for end in range(len(parts) - 1, 0, -1):
+        if not current.get("inheritPermissions", True):
+            break
+        parent = by_token.get("/".join(parts[:end]))
+        if parent is None:
+            continue
+        current = parent
+        entry = parent["acesDictionary"].get(descriptor)
+        if entry:
+            new_deny = entry.get("deny", 0) & ~decided
+            new_allow = entry.get("allow", 0) & ~decided & ~new_deny
+            inherited_allow, inherited_deny = inherited_allow | new_allow, inherited_deny | new_deny
+            decided |= new_allow | new_deny
+    info = {"effectiveAllow": (allow & ~deny) | inherited_allow, "effectiveDeny": deny | inherited_deny,
+            "inheritedAllow": inherited_allow, "inheritedDeny": inherited_deny}
+    # Like the service (EmitDefaultValue = false), zero values are left out.
+    return {name: value for name, value in info.items() if value}
+
+
 def access_control_lists(request: SimRequest) -> SimResponse:
     """ACLs of a namespace; `token` (+ `recurse`), `descriptors` and `includeExtendedInfo` filters."""
     state = state_of(request)
@@ -68,7 +110,10 @@ def access_control_lists(request: SimRequest) -> SimResponse:
         for key, ace in acl["acesDictionary"].items():
             if descriptors and key.lower() not in descriptors:
                 continue
-            aces[key] = ace if extended else {k: v for k, v in ace.items() if k != "extendedInfo"}
+            entry = {k: v for k, v in ace.items() if k != "extendedInfo"}
+            if extended:
+                entry["extendedInfo"] = _extended_info(state.acls.get(namespace_id, []), acl, key)
+            aces[key] = entry
         values.append({"inheritPermissions": acl["inheritPermissions"], "token": acl["token"],
                        "acesDictionary": aces, "includeExtendedInfo": extended})
     return paging.collection(values)

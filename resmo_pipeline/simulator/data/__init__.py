@@ -25,6 +25,7 @@ from resmo_pipeline.simulator.data.audit import audit_entry
 from resmo_pipeline.simulator.data.build import Builder, build_state
 from resmo_pipeline.simulator.data.bulk import PRESET_SIZES
 from resmo_pipeline.simulator.data.constants import (
+    ACTION_DISPLAY_NAMES,
     AGILE_TEMPLATE,
     APPROVAL_CHECK_TYPE,
     BASIC_TEMPLATE,
@@ -51,6 +52,7 @@ from resmo_pipeline.simulator.data.demo import DEMO_RULE_EXAMPLES
 from resmo_pipeline.simulator.data.state import OrgState
 
 __all__ = [
+    "ACTION_DISPLAY_NAMES",
     "AGILE_TEMPLATE",
     "APPROVAL_CHECK_TYPE",
     "BASIC_TEMPLATE",

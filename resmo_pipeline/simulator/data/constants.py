@@ -44,6 +44,50 @@ POLICY_TYPES: list[tuple[str, str, str]] = [
      "specified patterns."),
 ]
 
+# The display names Azure DevOps serves for the actions people look up by name (the permission dialogs' labels);
+# other actions get their name with "_" as spaces. Source: learn.microsoft.com/azure/devops/organizations/
+# security/namespace-reference (the permission tables of each namespace).
+ACTION_DISPLAY_NAMES: dict[str, dict[str, str]] = {
+    "Git Repositories": {
+        "Administer": "Administer", "GenericRead": "Read", "GenericContribute": "Contribute",
+        "ForcePush": "Force push (rewrite history, delete branches and tags)", "CreateBranch": "Create branch",
+        "CreateTag": "Create tag", "ManageNote": "Manage notes", "PolicyExempt": "Bypass policies when pushing",
+        "CreateRepository": "Create repository", "DeleteRepository": "Delete or disable repository",
+        "RenameRepository": "Rename repository", "EditPolicies": "Edit policies",
+        "RemoveOthersLocks": "Remove others' locks", "ManagePermissions": "Manage permissions",
+        "PullRequestContribute": "Contribute to pull requests",
+        "PullRequestBypassPolicy": "Bypass policies when completing pull requests",
+    },
+    "Build": {
+        "ViewBuilds": "View builds", "EditBuildQuality": "Edit build quality",
+        "RetainIndefinitely": "Retain indefinitely", "DeleteBuilds": "Delete builds",
+        "ManageBuildQualities": "Manage build qualities", "DestroyBuilds": "Destroy builds",
+        "UpdateBuildInformation": "Update build information", "QueueBuilds": "Queue builds",
+        "ManageBuildQueue": "Manage build queue", "StopBuilds": "Stop builds",
+        "ViewBuildDefinition": "View build pipeline", "EditBuildDefinition": "Edit build pipeline",
+        "DeleteBuildDefinition": "Delete build pipeline",
+        "OverrideBuildCheckInValidation": "Override check-in validation by build",
+        "AdministerBuildPermissions": "Administer build permissions",
+    },
+    "ReleaseManagement": {
+        "ViewReleaseDefinition": "View release pipeline", "EditReleaseDefinition": "Edit release pipeline",
+        "DeleteReleaseDefinition": "Delete release pipeline", "ManageReleaseApprovers": "Manage release approvers",
+        "ManageReleases": "Manage releases", "ViewReleases": "View releases", "CreateReleases": "Create releases",
+        "EditReleaseEnvironment": "Edit release stage", "DeleteReleaseEnvironment": "Delete release stage",
+        "AdministerReleasePermissions": "Administer release permissions", "DeleteReleases": "Delete releases",
+        "ManageDeployments": "Manage deployments", "ManageReleaseSettings": "Manage release settings",
+    },
+    "Project": {
+        "GENERIC_READ": "View project-level information", "GENERIC_WRITE": "Edit project-level information",
+        "DELETE": "Delete team project", "RENAME": "Rename team project",
+        "MANAGE_PROPERTIES": "Manage project properties", "UPDATE_VISIBILITY": "Update project visibility",
+        "WORK_ITEM_DELETE": "Delete and restore work items",
+        "WORK_ITEM_MOVE": "Move work items out of this project",
+        "WORK_ITEM_PERMANENTLY_DELETE": "Permanently delete work items",
+        "BYPASS_RULES": "Bypass rules on work item updates",
+    },
+}
+
 # Security namespaces: (name, id, action names in bit order, token format note).
 SECURITY_NAMESPACES: list[tuple[str, str, list[str]]] = [
     ("Git Repositories", "2e9eb7ed-3c0a-47d4-87c1-0ffdd275fd87",
