@@ -70,9 +70,17 @@ def columns_section(resource_type: ResourceType) -> str:
     return "\n".join(lines)
 
 
+COMPUTED = """Computed by `resmo_pipeline.permissions` from the types above, without API requests (their columns,
+semantics and sources: [permissions.md](permissions.md)): `effective_permissions` (who is allowed or denied each
+permission on each object holding an access control list), `permission_objects` (every secured object and the
+list that decides for it) and `effective_roles` (roles on pipeline resources resolved to identities); views
+`effective_object_permissions`, `effective_user_permissions` and `effective_user_roles`; history view
+`history.permission_changes`."""
+
+
 def render() -> str:
     """The whole docs/resource-types.md page."""
-    sections = [HEADER, resource_types_table(), "", "## Columns", ""]
+    sections = [HEADER, resource_types_table(), "", COMPUTED, "", "## Columns", ""]
     sections += [columns_section(rt) + "\n" for rt in RESOURCE_TYPES.values()]
     return "\n".join(sections).rstrip() + "\n"
 

@@ -133,13 +133,15 @@ def run_who_can(args: argparse.Namespace) -> int:
 
 
 def _permission_bits(conn: Any, permission: str, namespace: str | None) -> list[tuple[str, int]]:
-    """The (namespace, bit) pairs a permission name means: its display name or name, any case, spaces optional."""
+    """The (namespace, bit) pairs a permission name means: its display name or name, any case, spaces optional;
+    or the display name without its parenthesised note ("Force push" for "Force push (rewrite history, ...)")."""
     rows = conn.execute(
         "SELECT DISTINCT n.name, CAST(a.action ->> 'bit' AS BIGINT) FROM azure_devops.security_namespaces AS n, "
         "unnest(CAST(n.actions AS JSON[])) AS a(action) WHERE (? IS NULL OR n.name = ?) AND ("
         "lower(a.action ->> 'displayName') = lower(?) OR lower(a.action ->> 'name') = lower(?) "
-        "OR replace(lower(a.action ->> 'displayName'), ' ', '') = replace(lower(?), ' ', ''))",
-        [namespace, namespace, *[permission] * 3],
+        "OR replace(lower(a.action ->> 'displayName'), ' ', '') = replace(lower(?), ' ', '') "
+        "OR lower(trim(regexp_replace(a.action ->> 'displayName', '\\s*\\(.*\\)$', ''))) = lower(?))",
+        [namespace, namespace, *[permission] * 4],
     ).fetchall()
     if not rows:
         raise NotFound(f"no permission {permission!r}" + (f" in namespace {namespace}" if namespace else ""))

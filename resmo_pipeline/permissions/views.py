@@ -16,8 +16,13 @@ one user they are answered in well under a second.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from resmo_pipeline.warehouse.access import write_connection
-from resmo_pipeline.warehouse.schema import ensure_table
+from resmo_pipeline.warehouse.schema import ensure_table, table_exists
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
 
 _PRINCIPALS = """principals AS (
     -- Build service identities have a GUID as principal name; people know them by their display name.
@@ -129,11 +134,117 @@ _READ_TABLES: dict[str, dict[str, str]] = {
                                     "member_descriptor": "VARCHAR", "depth": "BIGINT", "path": "JSON"},
 }
 
+#: Each view of the azure_devops schema and the tables it reads (the evaluated tables, then the inventory tables),
+#: so a rule reading a view is judged on the tables behind it (compliance's ``requires:``).
+VIEW_TABLES: dict[str, tuple[str, ...]] = {
+    "effective_object_permissions": ("effective_permissions", "permission_objects"),
+    "effective_user_permissions": ("effective_permissions", "permission_objects", *_READ_TABLES),
+    "effective_user_roles": ("effective_roles", *_READ_TABLES),
+}
+
+
+def create_views(conn: DuckDBPyConnection, tables: dict[str, dict[str, str]]) -> None:
+    """``ensure_views`` on an open connection (e.g. the empty warehouse rules are validated on): the evaluated
+    tables (``{table: column types}``, empty if new), the inventory tables the views read when missing, and the
+    azure_devops views over them."""
+    for table, columns in {**_READ_TABLES, **tables}.items():
+        ensure_table(conn, "azure_devops", table, columns)
+    for statement in (_OBJECT_VIEW, _USER_VIEW, _ROLE_VIEW):
+        conn.execute(statement)
+
+
+# Audit actions that change access control entries (the security service's events).
+# Source: learn.microsoft.com/azure/devops/organizations/audit/auditing-events ("Security" area).
+_ACL_AUDIT_ACTIONS = ("Security.ModifyPermission", "Security.ModifyAccessControlLists", "Security.RemovePermission",
+                      "Security.ResetPermission", "Security.RemoveIdentityACEs", "Security.RemoveAccessControlLists")
+
+_AUDIT_MATCH = """audit AS (
+    SELECT organization, id AS audit_event_id, timestamp, action_id, actor_upn, actor_display_name, details,
+           rtrim(lower(data ->> 'Token'), '/') AS audit_token, data ->> 'NamespaceName' AS audit_namespace,
+           data ->> 'ChangedPermission' AS changed_permission
+    FROM azure_devops.audit_log
+    WHERE action_id IN ({actions})
+)"""
+
+_CHANGES_VIEW = """
+CREATE OR REPLACE VIEW history.permission_changes AS
+WITH events AS (
+    SELECT event_seq, organization, resource_id, change_type, detected_at, run_id
+    FROM history.changes
+    WHERE resource_type = 'effective_permissions'
+), paired AS (
+    -- The version the event started (none for a removal) and the one it ended (none for a new decision).
+    SELECT e.*, coalesce(a.namespace, b.namespace) AS namespace, coalesce(a.permission, b.permission) AS permission,
+           coalesce(a.permission_name, b.permission_name) AS permission_name, coalesce(a.bit, b.bit) AS bit,
+           coalesce(a.token, b.token) AS token, coalesce(a.resource_type, b.resource_type) AS resource_type,
+           coalesce(a.resource_name, b.resource_name) AS resource_name,
+           coalesce(a.project_name, b.project_name) AS project_name,
+           coalesce(a.identity_descriptor, b.identity_descriptor) AS identity_descriptor,
+           coalesce(a.identity_name, b.identity_name) AS identity_name,
+           coalesce(a.identity_kind, b.identity_kind) AS identity_kind,
+           b.decision AS decision_before, a.decision AS decision_after, a.via AS via_after, b.via AS via_before,
+           b.valid_from AS before_since
+    FROM events AS e
+    LEFT JOIN history.effective_permissions AS a
+        ON a.organization = e.organization AND a.resource_id = e.resource_id AND a.valid_from = e.detected_at
+       AND NOT a.is_deleted
+    LEFT JOIN history.effective_permissions AS b
+        ON b.organization = e.organization AND b.resource_id = e.resource_id AND b.valid_to = e.detected_at
+       AND NOT b.is_deleted
+){audit_cte}
+SELECT p.detected_at, p.organization, p.namespace, p.permission, p.permission_name, p.bit, p.token,
+       p.resource_type, p.resource_name, p.project_name, p.identity_descriptor, p.identity_name, p.identity_kind,
+       p.decision_before, p.decision_after,
+       CASE WHEN p.decision_after = 'allow' THEN 'granted'
+            WHEN p.decision_after = 'deny' THEN 'denied'
+            ELSE 'no longer set' END AS change,
+       p.change_type, coalesce(p.via_after, p.via_before) AS via, {audit_columns}, p.event_seq, p.run_id
+FROM paired AS p{audit_join}
+"""
+
+# The audit entry that explains a change: an ACL change on the row's token or a parent of it (inherited
+# decisions change with their parent), in the same namespace, for the same permission when the entry names it,
+# after the previous decision was seen and no later than the change was detected; the latest such entry.
+_AUDIT_JOIN = """
+LEFT JOIN LATERAL (
+    SELECT x.audit_event_id, x.timestamp, x.action_id, coalesce(x.actor_upn, x.actor_display_name) AS actor,
+           x.details
+    FROM audit AS x
+    WHERE x.organization = p.organization AND x.timestamp <= p.detected_at
+      AND (p.before_since IS NULL OR x.timestamp > p.before_since)
+      AND (x.audit_namespace IS NULL OR x.audit_namespace = p.namespace)
+      AND (x.changed_permission IS NULL OR lower(x.changed_permission) IN (lower(p.permission),
+                                                                           lower(p.permission_name)))
+      AND (p.token = x.audit_token OR starts_with(p.token, x.audit_token || '/'))
+    ORDER BY x.timestamp DESC
+    LIMIT 1
+) AS m ON TRUE"""
+
+_AUDIT_COLUMNS = ("m.audit_event_id, m.timestamp AS audited_at, m.action_id AS audit_action, m.actor AS changed_by, "
+                  "m.details AS audit_details")
+_NO_AUDIT_COLUMNS = ("NULL::VARCHAR AS audit_event_id, NULL::TIMESTAMP AS audited_at, NULL::VARCHAR AS audit_action, "
+                     "NULL::VARCHAR AS changed_by, NULL::VARCHAR AS audit_details")
+
+
+def changes_view_sql(with_audit_log: bool) -> str:
+    """``history.permission_changes``: one row per change of an effective permission (granted, denied, no longer
+    set), with the decision before and after and the audit-log entry that explains it, when the audit log holds
+    one (``changed_by``, ``audit_event_id``)."""
+    actions = ", ".join(f"'{action}'" for action in _ACL_AUDIT_ACTIONS)
+    return _CHANGES_VIEW.format(
+        audit_cte=(", " + _AUDIT_MATCH.format(actions=actions)) if with_audit_log else "",
+        audit_columns=_AUDIT_COLUMNS if with_audit_log else _NO_AUDIT_COLUMNS,
+        audit_join=_AUDIT_JOIN if with_audit_log else "",
+    )
+
 
 def ensure_views(path: str, tables: dict[str, dict[str, str]]) -> None:
-    """Create the evaluated tables (``{table: column types}``, empty if new) and the views over them."""
+    """Create the evaluated tables (``{table: column types}``, empty if new) and the views over them; and
+    ``history.permission_changes`` once the history of effective_permissions exists (after the first write)."""
     with write_connection(path, publish_after_s=None) as conn:
         for table, columns in {**_READ_TABLES, **tables}.items():
             ensure_table(conn, "azure_devops", table, columns)
         for statement in (_OBJECT_VIEW, _USER_VIEW, _ROLE_VIEW):
             conn.execute(statement)
+        if table_exists(conn, "history", "effective_permissions") and table_exists(conn, "history", "changes"):
+            conn.execute(changes_view_sql(table_exists(conn, "azure_devops", "audit_log")))

@@ -19,6 +19,9 @@ named project, resource, group or member does not exist. Actions (parameters →
 - disable_branch_policy / enable_branch_policy (project, policy_id or repository) → Policy.PolicyConfigModified
 - set_org_policy (name, value) → OrganizationPolicy.PolicyValueUpdated
 - set_audit_stream (name, status: enabled | disabledByUser) → AuditLog.StreamModified
+- set_permission (namespace, token, subject: a group's or user's name or descriptor, permission: the action's
+  name, value: allow | deny | not_set) → Security.ModifyPermission, with the namespace, token, permission and
+  subject in its data as the service writes them
 - set_switches (any fields of simulator.switches.Switches, e.g. services_off {project: [repos, ...]},
   hidden_projects, entra_backed, internal_gone, internal_changed, html_routes, missing_routes; `reset: true`
   restores the defaults first) → no audit entry (it changes what the service offers, not the organization's
@@ -34,7 +37,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from resmo_pipeline.simulator import admin_builds
-from resmo_pipeline.simulator.data import ORG_POLICY_DESCRIPTIONS, Builder, OrgState, audit_entry, iso
+from resmo_pipeline.simulator.data import (
+    ACTION_DISPLAY_NAMES,
+    NAMESPACE_IDS,
+    ORG_POLICY_DESCRIPTIONS,
+    SECURITY_NAMESPACES,
+    Builder,
+    OrgState,
+    audit_entry,
+    iso,
+)
 from resmo_pipeline.simulator.routing import Handler, SimRequest, SimResponse, json_response
 from resmo_pipeline.simulator.switches import Switches
 
@@ -299,6 +311,43 @@ def set_audit_stream(state: OrgState, body: dict[str, Any]) -> tuple[dict[str, A
                          {"StreamId": stream["id"], "Status": status})
 
 
+def set_permission(state: OrgState, body: dict[str, Any]) -> tuple[dict[str, Any], Audit]:
+    namespace, token, subject_key, permission, value = _need(body, "namespace", "token", "subject", "permission",
+                                                             "value")
+    actions = next((names for name, _, names in SECURITY_NAMESPACES if name == namespace), None)
+    if actions is None:
+        raise ChangeError(f"unknown security namespace {namespace!r}", 404)
+    if permission not in actions:
+        raise ChangeError(f"{namespace} has no permission {permission!r}; known: {', '.join(actions)}")
+    if value not in ("allow", "deny", "not_set"):
+        raise ChangeError("value must be allow, deny or not_set")
+    subject = _subject(state, str(subject_key))
+    bit = 1 << actions.index(permission)
+    acls = state.acls.setdefault(NAMESPACE_IDS[namespace], [])
+    acl = next((a for a in acls if a["token"].rstrip("/").lower() == str(token).rstrip("/").lower()), None)
+    if acl is None:
+        acl = {"inheritPermissions": True, "token": token, "acesDictionary": {}}
+        acls.append(acl)
+    legacy = subject["_legacy"]
+    ace = acl["acesDictionary"].setdefault(legacy, {"descriptor": legacy, "allow": 0, "deny": 0})
+    ace["allow"] = (ace["allow"] & ~bit) | (bit if value == "allow" else 0)
+    ace["deny"] = (ace["deny"] & ~bit) | (bit if value == "deny" else 0)
+    ace.pop("extendedInfo", None)  # served computed (routes_org._extended_info)
+    if not ace["allow"] and not ace["deny"]:
+        del acl["acesDictionary"][legacy]
+    display = ACTION_DISPLAY_NAMES.get(namespace, {}).get(permission, permission.replace("_", " "))
+    modified_to = {"allow": "Allow", "deny": "Deny", "not_set": "Not set"}[value]
+    name = subject.get("principalName") if subject["subjectKind"] == "group" else subject["displayName"]
+    return ({"token": acl["token"], "descriptor": legacy, "allow": ace["allow"], "deny": ace["deny"]},
+            Audit("Security.ModifyPermission", "Permissions", "modify",
+                  f'Permission "{namespace}\\{display}" was set to {modified_to} for {name}.', None,
+                  {"NamespaceId": NAMESPACE_IDS[namespace], "NamespaceName": namespace, "Token": acl["token"],
+                   "ChangedPermission": display, "PermissionModifiedTo": modified_to,
+                   "SubjectDescriptor": legacy, "SubjectDisplayName": name,
+                   "EventSummary": [{"permissionNames": display, "change": modified_to,
+                                     "subjectDisplayName": name}]}))
+
+
 ACTIONS: dict[str, Change] = {
     **admin_builds.ACTIONS,
     "grant_all_pipelines": _set_all_pipelines(True),
@@ -313,6 +362,7 @@ ACTIONS: dict[str, Change] = {
     "enable_branch_policy": _set_policy_enabled(True),
     "set_org_policy": set_org_policy,
     "set_audit_stream": set_audit_stream,
+    "set_permission": set_permission,
 }
 
 
