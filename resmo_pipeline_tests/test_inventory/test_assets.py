@@ -103,7 +103,8 @@ def test_a_failure_half_way_leaves_the_partition_unchanged(harness: Harness) -> 
 
 
 def test_a_throttled_sync_still_completes(harness: Harness) -> None:
-    limits = {"limit": 10, "window_s": 2, "cost": 1, "delay_per_tstu_s": 0.02, "max_delay_s": 0.3}
+    # Two types read exactly (projects, then repositories per project): a handful of requests, over a limit of 3.
+    limits = {"limit": 3, "window_s": 2, "cost": 1, "delay_per_tstu_s": 0.02, "max_delay_s": 0.3}
     with run_simulator(preset="demo", organization="throttled", rate_limit=True, rate_limit_config=limits) as sim:
         organization = harness.connect(sim)
         result = harness.materialize(organization, ["projects", "repositories"], retry_budget_s=60)
