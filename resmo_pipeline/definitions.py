@@ -29,7 +29,7 @@ def build_definitions() -> dg.Definitions:
         ],
         asset_checks=[
             # Broken custom rules (RESMO_RULES_DIR) are logged and skipped, never breaking the code location.
-            *load_compliance_checks({key for asset in inventory_assets for key in asset.keys}),
+            *load_compliance_checks({key for asset in (*inventory_assets, *permission_assets) for key in asset.keys}),
         ],
         jobs=[
             inventory_job,

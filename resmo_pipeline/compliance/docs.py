@@ -22,6 +22,7 @@ Generated from the rule files by `python -m resmo_pipeline.compliance.docs`; do 
 
 AREAS: dict[str, str] = {
     "path": "Attack paths (several objects joined into one path an attacker could take)",
+    "perm": "Effective permissions (who can do what, through which group: azure_devops.effective_permissions)",
     "yaml": "Pipeline YAML",
 }
 

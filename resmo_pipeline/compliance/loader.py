@@ -58,22 +58,48 @@ def catalog_tables() -> dict[str, dict[str, str]]:
     return {name: dict(resource_type.column_types) for name, resource_type in RESOURCE_TYPES.items()}
 
 
+def permission_tables() -> dict[str, dict[str, str]]:
+    """The tables the effective-permissions assets write (effective_permissions, permission_objects,
+    effective_roles) with their DuckDB column types: rules may read them like inventory tables."""
+    # The columns of permissions.assets.EVALUATED_TABLES, without importing the assets (and Dagster) to validate.
+    from resmo_pipeline.permissions.evaluate import OBJECT_COLUMNS, PERMISSION_COLUMNS
+    from resmo_pipeline.permissions.roles import ROLE_COLUMNS
+
+    tables = {"effective_permissions": PERMISSION_COLUMNS, "permission_objects": OBJECT_COLUMNS,
+              "effective_roles": ROLE_COLUMNS}
+    return {name: {"organization": "VARCHAR", "resource_id": "VARCHAR", **columns, "fetched_at": "TIMESTAMP"}
+            for name, columns in tables.items()}
+
+
+def view_tables() -> dict[str, tuple[str, ...]]:
+    """The views over the permission tables (effective_object_permissions, effective_user_permissions,
+    effective_user_roles), each with the tables it reads: a rule reading a view must list those in requires."""
+    from resmo_pipeline.permissions.views import VIEW_TABLES
+
+    return dict(VIEW_TABLES)
+
+
 @cache
 def _empty_warehouse_tables() -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
-    return tuple((name, tuple(columns.items())) for name, columns in catalog_tables().items())
+    tables = {**catalog_tables(), **permission_tables()}
+    return tuple((name, tuple(columns.items())) for name, columns in tables.items())
 
 
 def empty_warehouse() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with every inventory table, empty: rule queries are checked against it.
+    """An in-memory DuckDB with every inventory table and permission table, empty, and the views over the
+    permission tables: rule queries are checked against it.
 
     It is prepared exactly like the connection rules run on in evaluate.py (shared vocabulary, tables scoped
     to one organization), so a query that validates here binds the same way on the real warehouse.
     """
+    from resmo_pipeline.permissions.views import create_views
+
     conn = duckdb.connect(":memory:")
     conn.execute("CREATE SCHEMA azure_devops")
     for name, columns in _empty_warehouse_tables():
         column_sql = ", ".join(f'"{column}" {column_type}' for column, column_type in columns)
         conn.execute(f'CREATE TABLE azure_devops."{name}" ({column_sql})')
+    create_views(conn, permission_tables())
     prepare_rule_connection(conn, "")
     return conn
 
@@ -136,11 +162,17 @@ def parse_rule(text: str, *, path: Path, source: str, known_tables: Iterable[str
     code = strip_sql_comments_and_strings(sql)
     referenced = dict.fromkeys(match.lower() for match in _TABLE_REFERENCE.findall(code))
     referenced.update(dict.fromkeys(tables_read_by_macros(sql)))  # what the vocabulary macros it calls read
+    # A view is no asset and has no collection: the rule depends on (and requires) the tables behind it.
+    views = view_tables()
+    referenced = dict.fromkeys(
+        behind for table in referenced for behind in views.get(table, (table,))
+    )
     unknown_tables += [table for table in referenced if table not in known and table not in unknown_tables]
     if unknown_tables:
         raise RuleFileError(
             f"unknown tables: {', '.join(unknown_tables)}",
-            "use inventory tables listed in docs/resource-types.md (azure_devops.<resource type>)",
+            "use inventory tables listed in docs/resource-types.md (azure_devops.<resource type>) or the permission "
+            "tables of docs/permissions.md (for a view, require the tables it reads)",
         )
     undeclared = [table for table in referenced if table not in requires]
     if undeclared:

@@ -9,10 +9,16 @@ import shutil
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from resmo_pipeline.azure_devops import AzureDevOpsClient, PatCredential
 from resmo_pipeline.inventory.collect import CollectionResult, collect_all
+from resmo_pipeline.permissions.assets import EVALUATED_TABLES
+from resmo_pipeline.permissions.evaluate import evaluate as evaluate_permissions
+from resmo_pipeline.permissions.inputs import load_inputs
+from resmo_pipeline.permissions.roles import evaluate_roles
+from resmo_pipeline.permissions.views import ensure_views
 from resmo_pipeline.simulator import Simulator
 from resmo_pipeline.warehouse.access import write_connection
 from resmo_pipeline.warehouse.schema import ensure_table, record_collection_run
@@ -56,6 +62,30 @@ def write_inventory(
             )
 
 
+def write_permissions(path: Path, organization: str = ORGANIZATION) -> None:
+    """Evaluate the inventory in ``path`` and write the permission tables and views as the permission assets do
+    (replacing the organization's rows)."""
+    source = duckdb.connect(str(path), read_only=True)
+    try:
+        inputs = load_inputs(source, organization)
+    finally:
+        source.close()
+    try:
+        result = evaluate_permissions(inputs, organization)
+        roles = evaluate_roles(inputs, organization)
+    finally:
+        inputs.close()
+    ensure_views(str(path), EVALUATED_TABLES)
+    with write_connection(path, publish_after_s=None) as conn:
+        for table, frame in (("effective_permissions", result.permissions), ("permission_objects", result.objects),
+                             ("effective_roles", roles)):
+            conn.execute(f"DELETE FROM azure_devops.{table} WHERE organization = ?", [organization])
+            conn.register("frame", frame)
+            conn.execute(f"INSERT INTO azure_devops.{table} BY NAME SELECT * FROM frame")
+            conn.unregister("frame")
+
+
+
 @pytest.fixture(autouse=True)
 def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No rules directory, parameter file or suppressions from the developer's environment leak in."""
@@ -77,6 +107,7 @@ def demo_warehouse_template(
 ) -> Path:
     path = tmp_path_factory.mktemp("demo-warehouse") / "warehouse.duckdb"
     write_inventory(path, demo_collection)
+    write_permissions(path)  # the permission step runs in every sync; the perm.* rules read its tables
     return path
 
 

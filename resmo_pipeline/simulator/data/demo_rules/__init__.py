@@ -15,6 +15,7 @@ from resmo_pipeline.simulator.data.demo_rules import (
     attack_paths,
     identity,
     library,
+    permissions,
     pipelines,
     repositories,
     yaml_files,
@@ -23,7 +24,7 @@ from resmo_pipeline.simulator.data.demo_rules import (
 if TYPE_CHECKING:
     from resmo_pipeline.simulator.data.build import Builder
 
-AREA_MODULES = (identity, library, pipelines, repositories, yaml_files, attack_paths, approval_paths)
+AREA_MODULES = (identity, library, pipelines, repositories, yaml_files, attack_paths, approval_paths, permissions)
 
 EXAMPLES: dict[str, dict[str, Any]] = {
     rule_id: example for module in AREA_MODULES for rule_id, example in module.EXAMPLES.items()
