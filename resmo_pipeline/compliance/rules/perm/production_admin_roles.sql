@@ -27,13 +27,33 @@ params:
 requires: [service_connections, environments, effective_roles, users, service_principals, groups, projects,
            effective_group_memberships]
 */
-WITH holders AS (
-    SELECT resource_type AS kind, object_id, project_name,
-           list(user_name || ' (' || via || ')' ORDER BY user_name) AS holders
-    FROM azure_devops.effective_user_roles
+WITH administrators AS (
+    -- Administrator rows of production connections and environments first: expanding every role of every
+    -- resource to 30,000 users (the user view) does not fit the rules' memory on large organizations.
+    SELECT resource_type, object_id, project_name, identity_descriptor, identity_name, identity_kind, via
+    FROM azure_devops.effective_roles
     WHERE role = 'Administrator' AND resource_type IN ('endpoint', 'environment')
-      AND regexp_matches(resource_name, $production_pattern) AND NOT starts_with(user_descriptor, 'svc.')
-      AND NOT perm_is_admin(user_descriptor, project_name)
+      AND regexp_matches(resource_name, $production_pattern)
+), people AS (
+    -- The user or service principal itself, or each member of the group holding the role (as
+    -- effective_user_roles expands it: the highest role wins, and Administrator is the highest).
+    SELECT a.*, a.identity_descriptor AS member, 'own assignment' AS how
+    FROM administrators AS a
+    WHERE a.identity_kind <> 'group'
+    UNION ALL
+    SELECT a.*, m.member_descriptor, 'via ' || a.identity_name
+    FROM administrators AS a
+    JOIN azure_devops.effective_group_memberships AS m ON m.group_descriptor = a.identity_descriptor
+    WHERE a.identity_kind = 'group' AND m.member_kind NOT IN ('vssgp', 'aadgp')
+), holders AS (
+    SELECT p.resource_type AS kind, p.object_id, p.project_name,
+           list_sort(list(DISTINCT coalesce(u.principal_name, s.principal_name, u.display_name, p.member) || ' ('
+                          || p.how || ', ' || p.via || ')')) AS holders
+    FROM people AS p
+    LEFT JOIN azure_devops.users AS u ON u.descriptor = p.member
+    LEFT JOIN azure_devops.service_principals AS s ON s.descriptor = p.member
+    WHERE NOT starts_with(p.member, 'svc.') AND (u.descriptor IS NOT NULL OR s.descriptor IS NOT NULL)
+      AND NOT perm_is_admin(p.member, p.project_name)
     GROUP BY ALL
 )
 SELECT sc.organization, 'service_connections' AS resource_type, sc.resource_id, sc.name AS resource_name,
