@@ -48,7 +48,7 @@ WITH administrators AS (
 ), holders AS (
     SELECT p.resource_type AS kind, p.object_id, p.project_name,
            list_sort(list(DISTINCT coalesce(u.principal_name, s.principal_name, u.display_name, p.member) || ' ('
-                          || p.how || ', ' || p.via || ')')) AS holders
+                          || p.how || ' (' || p.via || '))')) AS holders
     FROM people AS p
     LEFT JOIN azure_devops.users AS u ON u.descriptor = p.member
     LEFT JOIN azure_devops.service_principals AS s ON s.descriptor = p.member
