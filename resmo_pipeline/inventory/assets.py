@@ -12,7 +12,10 @@ materialization's metadata:
   an internal endpoint whose answer changed): nothing is written, the earlier rows stay, the step succeeds with
   a warning; the reason and the (redacted) URL are recorded. Projects skipped in a per-project read (service
   off in that project, project not visible) are named in the metadata and the log; the others are written;
-- failed (after retries): recorded with the error, the step fails and the partition is left as it was.
+- failed (after retries): recorded with the error, the step fails and the partition is left as it was;
+- stopped (the sync was asked to stop, or the run was interrupted while the type was read): nothing is written
+  or recorded, the step fails without a retry and the partition is left as it was. A step that has its rows
+  when the stop comes writes them whole.
 """
 
 import time
@@ -29,7 +32,7 @@ from resmo_pipeline.azure_devops import (
 )
 from resmo_pipeline.catalog import INTERNAL_APIS_ENV, RESOURCE_TYPES, internal_apis_enabled
 from resmo_pipeline.catalog.model import ResourceType
-from resmo_pipeline.inventory import progress
+from resmo_pipeline.inventory import progress, session
 from resmo_pipeline.inventory.collect import CollectionResult
 from resmo_pipeline.inventory.partitions import organizations
 from resmo_pipeline.inventory.resources import AzureDevOpsResource
@@ -192,14 +195,27 @@ def _collect_partition(
 ) -> dg.Output[Any]:
     attempt = _Attempt(context, resource_type, warehouse)
     organization, name = attempt.organization, attempt.name
+    if session.stop_requested():
+        raise _stopped(name, organization, "it was not started")
     if resource_type.internal and not internal_apis_enabled():
         attempt.finish("not_collected", error=f"internal APIs are switched off ({INTERNAL_APIS_ENV}=off)")
         return dg.Output(None, metadata={"status": "not_collected", "reason": "internal APIs switched off"})
+    collection: session.RunCollection | None = None
     try:
         collection = azure_devops.run_collection(context, warehouse)
+        if collection.cancelled:
+            raise session.ReadCancelled(f"{name}: the run was stopped before it was read")
         # Read ahead in the background; on a retry, or with read-ahead off, read now (parents from this run
         # or the warehouse).
         result = collection.take(name) if collection.has(name) else collection.read(resource_type)
+    except session.ReadCancelled as exc:
+        raise _stopped(name, organization, "it was not read (whole)") from exc
+    except (dg.DagsterExecutionInterruptedError, KeyboardInterrupt) as exc:
+        # Dagster raises the run's interrupt here (Terminate in the UI, a signal to a run worker), and the
+        # retry policy would turn it into a retry: stop this run's reads, and fail without one.
+        if collection is not None:
+            collection.cancel()
+        raise _stopped(name, organization, "the run was interrupted while it was read") from exc
     except PermissionDeniedError as exc:
         scope = exc.required_scope or resource_type.required_scope
         figures = attempt.finish("not_collected", error=exc.message, required_scope=scope)
@@ -249,6 +265,13 @@ def _collect_partition(
             "track_history": resource_type.track_history,
             "history_ignore_fields": list(resource_type.ignore_in_history),
         },
+    )
+
+
+def _stopped(name: str, organization: str, why: str) -> dg.Failure:
+    return dg.Failure(
+        description=f"{name}: stopped for {organization}, {why}; nothing written (earlier rows kept)",
+        allow_retries=False,
     )
 
 

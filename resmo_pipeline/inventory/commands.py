@@ -5,16 +5,31 @@ in the Dagster UI with the organization as partition, and progress is printed pe
 ``--types`` reads the named types and the parents they are read per row of (``inventory.selection``); the types
 read per row of them, or computed from them, only with ``--with-dependents``.
 
+Ctrl-C stops a sync cleanly. Dagster's in-process executor raises the interrupt inside the running step, at
+any line (the warehouse write included), and an asset's retry policy turns it into a retry, so the run carried on
+(dagster-io/dagster#15026). The run therefore executes in a worker thread, where Dagster leaves SIGINT alone, and
+the first Ctrl-C reaches this thread as KeyboardInterrupt: it marks the run as canceling in the instance (as
+Terminate in the UI does), and stops the run's reads (``inventory.session.request_stop``). The step writing keeps
+writing (one transaction per type), the step waiting for its rows fails without a retry, and each later step
+fails before it reads anything, so the run ends canceled; every type not written keeps its earlier rows. The
+summary names the types written and the ones kept, and the command exits 130. A second Ctrl-C exits at once.
+
 Dagster and the catalog are imported when a sync starts, not when the CLI builds its parser.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
+import os
+import sys
+import threading
 import time
+import uuid
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from resmo_pipeline import settings
 
@@ -27,6 +42,11 @@ if TYPE_CHECKING:
 
 # The progress lines are the terminal output; Dagster's own event lines stay in the run's log (and the UI).
 QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
+STOPPING = ("Stopping (Ctrl-C): no new resource type is started; a type being written is finished, one being "
+            "read is dropped. Press Ctrl-C again to quit at once.")
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -46,6 +66,12 @@ class SyncResult:
     requests: int = 0
     #: Types read that were not asked for, each with why (parents of the asked ones; dependents on request).
     extra: dict[str, str] = field(default_factory=dict)
+    #: Stopped by Ctrl-C: the types this run wrote (type -> rows written), and the selected types it did not
+    #: write, which keep the rows they had.
+    interrupted: bool = False
+    written: dict[str, int] = field(default_factory=dict)
+    kept: list[str] = field(default_factory=list)
+    run_status: str = ""  # how the run ended in the Dagster instance (set when stopped)
 
     @property
     def total_rows(self) -> int:
@@ -104,12 +130,16 @@ def sync(
         total = len(keys) if keys else len(RESOURCE_TYPES)
         ensure_organizations(instance, names)
         results = []
-        for organization in names:
+        for index, organization in enumerate(names):
             result = _sync_one(job, instance, organization, keys, total, printer)
             if selection:
                 result.extra = {name: selection.extra[name] for name in selection.names if name in selection.extra}
             registry.record_sync(organization, "success" if result.success else "failure")
             results.append(result)
+            if result.interrupted:
+                if names[index + 1:]:
+                    printer(f"Not synced (stopped before): {', '.join(names[index + 1:])}")
+                return results
     _refresh_coverage(printer)
     return results
 
@@ -145,17 +175,113 @@ def _sync_one(
             events.append(event)
             printing(event)
 
+    # Chosen here, so that Ctrl-C can mark the run canceling while it executes.
+    run_id = str(uuid.uuid4())
     started = time.monotonic()
     with progress.listening(listener):
-        outcome = job.execute_in_process(
-            instance=instance,
-            partition_key=organization,
-            asset_selection=selection,
-            raise_on_error=False,
-            tags={"resmo/trigger": "cli"},
-            run_config=QUIET_CONSOLE,
+        outcome, interrupted = _execute_stoppably(
+            lambda: job.execute_in_process(
+                instance=instance,
+                partition_key=organization,
+                asset_selection=selection,
+                raise_on_error=False,
+                run_id=run_id,
+                tags={"resmo/trigger": "cli"},
+                run_config=QUIET_CONSOLE,
+            ),
+            lambda: _report_canceling(instance, run_id),
+            printer,
         )
-    return _summarise(organization, outcome.run_id, outcome.success, time.monotonic() - started, events)
+    result = _summarise(organization, outcome.run_id, outcome.success, time.monotonic() - started, events)
+    if interrupted:
+        from resmo_pipeline.catalog import RESOURCE_TYPES
+
+        result.interrupted = True
+        result.written = _written(outcome)
+        names = [key.path[-1] for key in selection] if selection else list(RESOURCE_TYPES)
+        result.kept = [name for name in names if name not in result.written]
+        run = instance.get_run_by_id(outcome.run_id)
+        result.run_status = run.status.value.lower() if run else "unknown"
+    return result
+
+
+def _execute_stoppably(
+    execute: Callable[[], T], on_stop: Callable[[], None], printer: Callable[[str], None]
+) -> tuple[T, bool]:
+    """``execute()``, and whether Ctrl-C asked it to stop (see the module's docstring).
+
+    Off the main thread (a caller's own thread) signals cannot reach this code: it runs ``execute`` as it is.
+    """
+    from resmo_pipeline.inventory import session
+
+    if threading.current_thread() is not threading.main_thread():
+        return execute(), False
+    done: Future[T] = Future()
+
+    def work() -> None:
+        try:
+            done.set_result(execute())
+        except BaseException as exc:  # handed to the waiting thread, which raises it
+            done.set_exception(exc)
+
+    # A daemon: a second Ctrl-C ends the process without waiting for it.
+    threading.Thread(target=work, name="resmo-sync", daemon=True).start()
+    stopping = False
+    stderr = sys.stderr
+    held = io.StringIO()
+    try:
+        while True:
+            try:
+                # With a timeout: the kernel may hand SIGINT to any thread, and Python runs the handler only
+                # when the main thread runs again, which an untimed wait would postpone to the run's end.
+                return done.result(timeout=0.1), stopping
+            except TimeoutError:
+                continue
+            except KeyboardInterrupt:
+                if stopping:
+                    _exit_now(printer, stderr)
+                stopping = True
+                try:
+                    printer(STOPPING)
+                    # Dagster logs every step it stops as an error with a stack trace (dozens of them): they
+                    # stay in the run's log, the terminal gets the summary. Its console handler looks up
+                    # sys.stderr for each record.
+                    sys.stderr = held
+                    session.request_stop()
+                    on_stop()
+                except KeyboardInterrupt:
+                    _exit_now(printer, stderr)
+    finally:
+        sys.stderr = stderr
+        session.clear_stop()
+
+
+def _exit_now(printer: Callable[[str], None], stderr: TextIO) -> None:
+    sys.stderr = stderr
+    printer("Quit at once (second Ctrl-C): a type being written is not committed, so it keeps its earlier rows; "
+            "the Dagster run may stay marked as canceling.")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(EXIT_INTERRUPTED)
+
+
+def _report_canceling(instance: dg.DagsterInstance, run_id: str) -> None:
+    """Mark the run canceling, so that it ends canceled rather than failed (as Terminate in the UI does)."""
+    run = instance.get_run_by_id(run_id)
+    if run is not None and not run.is_finished:
+        instance.report_run_canceling(run, message="Ctrl-C in resmo-pipeline sync: no new resource type is started.")
+
+
+def _written(outcome: dg.ExecuteInProcessResult) -> dict[str, int]:
+    """The types the run wrote to the warehouse, with the rows written (types whose earlier rows were kept, e.g.
+    not collected for a missing PAT scope, are not among them)."""
+    written: dict[str, int] = {}
+    for event in outcome.get_asset_materialization_events():
+        materialization = event.step_materialization_data.materialization
+        metadata = {name: getattr(value, "value", value) for name, value in materialization.metadata.items()}
+        if metadata.get("write_mode") not in (None, "kept") and "written_rows" in metadata:
+            written[materialization.asset_key.path[-1]] = int(metadata["written_rows"])
+    return written
 
 
 def _summarise(
@@ -184,8 +310,9 @@ def format_results(results: Sequence[SyncResult]) -> str:
              f"{'requests':>8} {'seconds':>7}"
     lines = [header, "-" * len(header)]
     for result in results:
+        status = "stopped" if result.interrupted else "ok" if result.success else "FAILED"
         lines.append(
-            f"{result.organization:<24} {'ok' if result.success else 'FAILED':<8} {len(result.collected):>5} "
+            f"{result.organization:<24} {status:<8} {len(result.collected):>5} "
             f"{len(result.not_collected):>7} {len(result.failed):>6} {result.total_rows:>9} "
             f"{result.requests:>8} {result.seconds:>7.1f}"
         )
@@ -202,7 +329,20 @@ def format_results(results: Sequence[SyncResult]) -> str:
                 lines.append(f"{result.organization}: {name} skipped {project}")
         for name, error in result.failed.items():
             lines.append(f"{result.organization}: {name} failed: {error}")
+    for result in results:
+        if result.interrupted:
+            lines.extend(_stopped_lines(result))
     return "\n".join(lines)
+
+
+def _stopped_lines(result: SyncResult) -> list[str]:
+    written = ", ".join(f"{name} ({rows} rows)" for name, rows in result.written.items()) or "none"
+    kept = ", ".join(result.kept) or "none"
+    return [
+        f"{result.organization}: stopped by Ctrl-C; Dagster run {result.run_id}: {result.run_status}",
+        f"{result.organization}: written in this run ({len(result.written)} types): {written}",
+        f"{result.organization}: kept their previous data ({len(result.kept)} types): {kept}",
+    ]
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -218,6 +358,8 @@ def _run(args: argparse.Namespace) -> int:
         print(f"error: {exc}")
         return 2
     print(format_results(results))
+    if any(result.interrupted for result in results):
+        return EXIT_INTERRUPTED
     return 0 if all(result.success for result in results) else 1
 
 

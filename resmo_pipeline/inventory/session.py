@@ -17,7 +17,13 @@ Parents outside the run's selection come from the warehouse, read once when the 
 run writes anything). A parent refused by the service (missing PAT scope) falls back to its stored rows too.
 A type the run scopes (see ``inventory.scope``) re-reads only the named resources and is merged with its stored
 rows, so what it hands on (to the IO manager and to child types) is still the whole table.
+
+A run asked to stop (``resmo-pipeline sync`` on Ctrl-C, see :func:`request_stop`; or its collection
+cancelled) starts no further reads, and the reads under way stop at their next request: each raises
+:class:`ReadCancelled`, so no type read only in part is ever handed to a step.
 """
+
+from __future__ import annotations
 
 import contextlib
 import ctypes
@@ -26,11 +32,12 @@ import functools
 import logging
 import os
 import threading
+import weakref
 from collections import Counter
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import pandas as pd
 
@@ -100,6 +107,74 @@ def release_free_memory() -> None:
         libc.malloc_trim(0)
 
 
+class ReadCancelled(Exception):
+    """The run stopped before this type was read whole: nothing of it is handed on."""
+
+
+_stop_lock = threading.Lock()
+_stop = threading.Event()
+_live: weakref.WeakSet[RunCollection] = weakref.WeakSet()
+
+
+def request_stop() -> None:
+    """Stop the reads of every run in this process, and of runs that start until :func:`clear_stop`."""
+    with _stop_lock:
+        _stop.set()
+        collections = list(_live)
+    for collection in collections:
+        collection.cancel()
+
+
+def stop_requested() -> bool:
+    """Whether :func:`request_stop` was called (and not cleared since)."""
+    return _stop.is_set()
+
+
+def clear_stop() -> None:
+    """Let runs read again (the caller that asked to stop is done)."""
+    _stop.clear()
+
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class _StoppableClient:
+    """The run's client as its reads use it: once the run is cancelled, every call raises ReadCancelled
+    instead of sending, so a read stops after the requests already in flight (not after its remaining ones)."""
+
+    def __init__(self, client: AzureDevOpsClient, cancelled: threading.Event) -> None:
+        self._client = client
+        self._cancelled = cancelled
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    def _check(self) -> None:
+        if self._cancelled.is_set():
+            raise ReadCancelled("the run was stopped")
+
+    def get(self, *args: Any, **kwargs: Any) -> Any:
+        self._check()
+        return self._client.get(*args, **kwargs)
+
+    def post(self, *args: Any, **kwargs: Any) -> Any:
+        self._check()
+        return self._client.post(*args, **kwargs)
+
+    def list(self, *args: Any, **kwargs: Any) -> list[Any]:
+        self._check()
+        return self._client.list(*args, **kwargs)
+
+    def map(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
+        def call(item: T) -> R:
+            self._check()
+            return fn(item)
+
+        self._check()
+        return self._client.map(call, items)
+
+
 #: Reads a type's stored rows for the organization (from the warehouse; empty when never collected).
 StoredFrame = Callable[[str], pd.DataFrame]
 
@@ -127,7 +202,8 @@ class RunCollection:
         scopes: refresh_scope.Scopes | None = None,
         read_ahead_bytes: int | None = None,
     ) -> None:
-        self.client = client
+        self._cancelled = threading.Event()
+        self.client = cast(AzureDevOpsClient, _StoppableClient(client, self._cancelled))
         self.types = [name for name in RESOURCE_TYPES if name in types]
         self.scopes = dict(scopes or {})
         self._read_stored = stored_frame
@@ -154,9 +230,14 @@ class RunCollection:
         self._closing = False
         #: The most the untaken results held at once (bytes), for tests and the benchmark.
         self.peak_held_bytes = 0
+        with _stop_lock:
+            _live.add(self)
+            if _stop.is_set():
+                self._cancelled.set()
+                self._closing = True
         # Catalog order is dependency order and the pool takes work first in, first out, so a type only ever
         # waits for parents that are already running or done: no deadlock with a bounded pool.
-        for name in self.types:
+        for name in self.types if not self._closing else ():
             rows: Future[list[dict[str, Any]] | None] = Future()
             self._parent_rows[name] = rows
             self._results[name] = self._pool.submit(self._read_ahead, RESOURCE_TYPES[name], rows)
@@ -192,6 +273,8 @@ class RunCollection:
 
     def read(self, resource_type: ResourceType) -> CollectionResult:
         """Read one type now (whole, or only its scoped resources merged into its stored rows)."""
+        if self._cancelled.is_set():
+            raise ReadCancelled(f"{resource_type.name}: the run was stopped before it was read")
         parents = self.parent_rows(resource_type)
         since = self.since(resource_type.name)
         for_children = self._readers_left[resource_type.name] > 0
@@ -222,7 +305,7 @@ class RunCollection:
     ) -> CollectionResult:
         if not self._admit(resource_type.name):
             rows.set_result(None)
-            raise RuntimeError(f"{resource_type.name}: the run ended before it was read")
+            raise ReadCancelled(f"{resource_type.name}: the run ended before it was read")
         result = self._read(resource_type, rows)
         with self._gate:
             if resource_type.name not in self._wanted:
@@ -250,6 +333,10 @@ class RunCollection:
             self._done_reading_parents(resource_type)
             # A read leaves its JSON answers freed across the malloc arenas of the client's threads.
             release_free_memory()
+        if self._cancelled.is_set():
+            # Cancelled while reading: its requests may have stopped part way.
+            rows.set_result(None)
+            raise ReadCancelled(f"{resource_type.name}: the run was stopped while it was read")
         rows.set_result(result.parent_rows() if self._readers_left[resource_type.name] else None)
         return result
 
@@ -268,6 +355,8 @@ class RunCollection:
 
         A type the read-ahead has not started (held back by the memory budget) is read here, now."""
         future = self._results.pop(name)
+        if self._cancelled.is_set():
+            raise ReadCancelled(f"{name}: the run was stopped before its step took it")
         release_free_memory()  # what the previous steps wrote and let go
         with self._gate:
             self._wanted.add(name)
@@ -285,12 +374,27 @@ class RunCollection:
         """Whether the type is read in the background and not taken yet."""
         return name in self._results
 
+    @property
+    def cancelled(self) -> bool:
+        """Whether the run's reads were stopped (:meth:`cancel`, :func:`request_stop`)."""
+        return self._cancelled.is_set()
+
+    def cancel(self) -> None:
+        """Stop the run's reads now: types not started are dropped, the ones under way end at their next
+        request, and every step that takes a type from now on gets ReadCancelled."""
+        self._cancelled.set()
+        with self._gate:
+            self._closing = True
+            self._gate.notify_all()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
     def close(self) -> None:
         """Stop reading (types not started are dropped) and free the memory."""
         with self._gate:
             self._closing = True
             self._gate.notify_all()
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        # A cancelled run does not wait for its last requests in flight (they end on their own).
+        self._pool.shutdown(wait=not self._cancelled.is_set(), cancel_futures=True)
         self._held.clear()
         self._results.clear()
         self._parent_rows.clear()
