@@ -33,9 +33,13 @@ IDENTITY_BATCH = 25
 
 
 def _aces(acl: dict[str, Any]) -> Iterable[dict[str, Any]]:
-    """One item per access control entry, carrying its list's token and inheritance flag."""
-    for ace in (acl.get("acesDictionary") or {}).values():
+    """One item per access control entry, carrying its list's token and inheritance flag; a list without entries
+    is one item without a descriptor, since its inheritPermissions still cuts what its token inherits."""
+    entries = (acl.get("acesDictionary") or {}).values()
+    for ace in entries:
         yield {"token": acl.get("token"), "inheritPermissions": acl.get("inheritPermissions"), **ace}
+    if not entries:
+        yield {"token": acl.get("token"), "inheritPermissions": acl.get("inheritPermissions")}
 
 
 def _resolve_identities(fc: FetchContext, records: list[Record]) -> list[Record]:
@@ -102,7 +106,8 @@ TYPES = (
         name="access_control_lists",
         area=AREA,
         description="Access control entries: one row per (namespace, token, identity) with allow/deny bits "
-        "and effective/inherited bits; the identity is resolved through the identities API where possible.",
+        "and effective/inherited bits; the identity is resolved through the identities API where possible. A "
+        "list without entries is one row with descriptor NULL: its inherit_permissions still counts.",
         endpoint=ACCESS_CONTROL_LISTS,
         scope="parent",
         fan_out=(

@@ -99,6 +99,16 @@ def test_access_control_list_is_one_row_per_entry() -> None:
     assert entry["allow"] == 1 and entry["effective_allow"] == 1 and bool(entry["inherit_permissions"])
 
 
+def test_a_list_without_entries_is_one_row_without_a_descriptor() -> None:
+    lists = [{"token": "repoV2/p/r", "inheritPermissions": False, "acesDictionary": {}},
+             {"token": "repoV2/p", "inheritPermissions": True,
+              "acesDictionary": {"d1": {"descriptor": "d1", "allow": 4, "deny": 0}}}]
+    frame = rows("access_control_lists", lists, {"namespace_id": "ns"})
+    assert sorted(frame.index) == ["ns/repoV2/p/d1", "ns/repoV2/p/r/"]
+    empty = frame.loc["ns/repoV2/p/r/"]
+    assert empty["descriptor"] is None and not bool(empty["inherit_permissions"])
+
+
 def test_group_flags() -> None:
     frame = rows("groups", body("graph__GetAllGroups")["value"])
     flagged = frame[frame["is_collection_admins"]]

@@ -64,9 +64,8 @@ CREATE OR REPLACE TEMP MACRO path_secured_objects() AS TABLE
 --   * the subject is allowed when some identity decides allow and none decides deny (deny wins across groups).
 -- Simplifications: a finding about a group says what membership grants; a member with a deny of their own (or
 -- through another group) is still denied. Project Collection Administrators' implicit rights are not added and
--- the effective/inherited bits of extendedInfo are not used (they are per entry, not per subject). One gap
--- works the other way: access_control_lists has a row per entry, so an ACL that cuts inheritance but holds no
--- entry at all is not seen (issue 12 should keep ACL-level inheritance flags).
+-- the effective/inherited bits of extendedInfo are not used (they are per entry, not per subject). A list
+-- without entries (a row without a descriptor) still cuts inheritance.
 -- Source: learn.microsoft.com/azure/devops/organizations/security/about-permissions (inheritance, explicit
 --         Allow/Deny, "Deny overrides Allow"); REST Access Control Lists - Query (inheritPermissions, allow, deny).
 CREATE OR REPLACE TEMP MACRO path_effective_allows(ns, action_names) AS TABLE
@@ -89,9 +88,10 @@ CREATE OR REPLACE TEMP MACRO path_effective_allows(ns, action_names) AS TABLE
         FROM (SELECT DISTINCT object_token FROM objects) AS o,
              range(1, len(string_split(o.object_token, '/')) + 1) AS r(depth)
     ), cut AS (
+        -- Lists without entries count too (access_control_lists has them as rows without a descriptor).
         SELECT c.object_token, max(c.depth) AS cut_depth
-        FROM chain AS c JOIN aces AS e ON e.token = c.token
-        WHERE NOT e.inherit
+        FROM chain AS c JOIN azure_devops.access_control_lists AS l ON rtrim(lower(l.token), '/') = c.token
+        WHERE l.namespace_name = ns AND NOT coalesce(l.inherit_permissions, TRUE)
         GROUP BY c.object_token
     ), decisions AS (
         -- For one identity and bit on one object: its most specific entry with the bit decides, deny first.
