@@ -205,7 +205,6 @@ def _rule_outcomes(run_id: str) -> dict[str, Any]:
 
 
 PERMISSION_STEPS = ("effective_permissions", "azure_devops__effective_roles")
-PERMISSION_TABLES = ("effective_permissions", "permission_objects", "effective_roles")
 
 
 def _permissions(run_id: str) -> dict[str, Any]:
@@ -213,6 +212,7 @@ def _permissions(run_id: str) -> dict[str, Any]:
     import dagster as dg
 
     from resmo_pipeline import settings
+    from resmo_pipeline.permissions import PERMISSION_TABLES
     from resmo_pipeline.warehouse import read_connection
 
     with dg.DagsterInstance.get() as instance:

@@ -242,9 +242,6 @@ def ensure_views(path: str, tables: dict[str, dict[str, str]]) -> None:
     """Create the evaluated tables (``{table: column types}``, empty if new) and the views over them; and
     ``history.permission_changes`` once the history of effective_permissions exists (after the first write)."""
     with write_connection(path, publish_after_s=None) as conn:
-        for table, columns in {**_READ_TABLES, **tables}.items():
-            ensure_table(conn, "azure_devops", table, columns)
-        for statement in (_OBJECT_VIEW, _USER_VIEW, _ROLE_VIEW):
-            conn.execute(statement)
+        create_views(conn, tables)
         if table_exists(conn, "history", "effective_permissions") and table_exists(conn, "history", "changes"):
             conn.execute(changes_view_sql(table_exists(conn, "azure_devops", "audit_log")))

@@ -38,12 +38,12 @@ from typing import Any
 
 from resmo_pipeline.simulator import admin_builds
 from resmo_pipeline.simulator.data import (
-    ACTION_DISPLAY_NAMES,
     NAMESPACE_IDS,
     ORG_POLICY_DESCRIPTIONS,
     SECURITY_NAMESPACES,
     Builder,
     OrgState,
+    action_display_name,
     audit_entry,
     iso,
 )
@@ -335,7 +335,7 @@ def set_permission(state: OrgState, body: dict[str, Any]) -> tuple[dict[str, Any
     ace.pop("extendedInfo", None)  # served computed (routes_org._extended_info)
     if not ace["allow"] and not ace["deny"]:
         del acl["acesDictionary"][legacy]
-    display = ACTION_DISPLAY_NAMES.get(namespace, {}).get(permission, permission.replace("_", " "))
+    display = action_display_name(namespace, permission)
     modified_to = {"allow": "Allow", "deny": "Deny", "not_set": "Not set"}[value]
     name = subject.get("principalName") if subject["subjectKind"] == "group" else subject["displayName"]
     return ({"token": acl["token"], "descriptor": legacy, "allow": ace["allow"], "deny": ace["deny"]},

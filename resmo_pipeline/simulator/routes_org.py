@@ -10,10 +10,10 @@ from typing import Any
 
 from resmo_pipeline.simulator import paging
 from resmo_pipeline.simulator.data import (
-    ACTION_DISPLAY_NAMES,
     ORG_POLICY_DESCRIPTIONS,
     SECURITY_NAMESPACES,
     OrgState,
+    action_display_name,
     iso,
 )
 from resmo_pipeline.simulator.routes_common import AUDIT, DEV, EXTMGMT, FEEDS, optional_project, route, state_of, truthy
@@ -37,7 +37,7 @@ def _namespace(ns_name: str, ns_id: str, actions: list[str]) -> dict[str, Any]:
         "readPermission": 1,
         "dataspaceCategory": "Default",
         "actions": [{"bit": 1 << i, "name": action,
-                     "displayName": ACTION_DISPLAY_NAMES.get(ns_name, {}).get(action, action.replace("_", " ")),
+                     "displayName": action_display_name(ns_name, action),
                      "namespaceId": ns_id} for i, action in enumerate(actions)],
         "structureValue": 1,
         "extensionType": None,

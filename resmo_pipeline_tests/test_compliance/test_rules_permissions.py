@@ -24,6 +24,7 @@ from resmo_pipeline.compliance.model import RuleResult, RuleStatus
 from resmo_pipeline.compliance.params import ParameterConfig
 from resmo_pipeline.permissions import PERMISSION_TABLES
 from resmo_pipeline.permissions.assets import EVALUATED_TABLES
+from resmo_pipeline.permissions.views import VIEW_TABLES
 from resmo_pipeline.simulator.data.demo_rules.permissions import EXAMPLES
 from resmo_pipeline.warehouse.access import write_connection
 
@@ -262,7 +263,7 @@ def test_direct_user_powerful_removed(warehouse: Path) -> None:
 def test_rules_are_not_evaluable_where_the_permission_step_never_ran(demo_warehouse: Path) -> None:
     """Without the permission tables the vocabulary still installs and every perm.* rule says what is missing."""
     with write_connection(demo_warehouse, publish_after_s=None) as conn:
-        for view in ("effective_object_permissions", "effective_user_permissions", "effective_user_roles"):
+        for view in VIEW_TABLES:
             conn.execute(f"DROP VIEW azure_devops.{view}")
         for table in PERMISSION_TABLES:
             conn.execute(f"DROP TABLE azure_devops.{table}")

@@ -25,7 +25,6 @@ from resmo_pipeline.simulator.data.audit import audit_entry
 from resmo_pipeline.simulator.data.build import Builder, build_state
 from resmo_pipeline.simulator.data.bulk import PRESET_SIZES
 from resmo_pipeline.simulator.data.constants import (
-    ACTION_DISPLAY_NAMES,
     AGILE_TEMPLATE,
     APPROVAL_CHECK_TYPE,
     BASIC_TEMPLATE,
@@ -45,6 +44,7 @@ from resmo_pipeline.simulator.data.constants import (
     REQUIRED_REVIEWERS_TYPE,
     SCRUM_TEMPLATE,
     SECURITY_NAMESPACES,
+    action_display_name,
     b64,
     iso,
 )
@@ -52,7 +52,6 @@ from resmo_pipeline.simulator.data.demo import DEMO_RULE_EXAMPLES
 from resmo_pipeline.simulator.data.state import OrgState
 
 __all__ = [
-    "ACTION_DISPLAY_NAMES",
     "AGILE_TEMPLATE",
     "APPROVAL_CHECK_TYPE",
     "BASIC_TEMPLATE",
@@ -76,6 +75,7 @@ __all__ = [
     "SECURITY_NAMESPACES",
     "Builder",
     "OrgState",
+    "action_display_name",
     "audit_entry",
     "b64",
     "build_state",

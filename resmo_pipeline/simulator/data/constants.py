@@ -88,6 +88,12 @@ ACTION_DISPLAY_NAMES: dict[str, dict[str, str]] = {
     },
 }
 
+def action_display_name(namespace: str, action: str) -> str:
+    """The display name the service gives a namespace's action (ACTION_DISPLAY_NAMES, else the name with
+    spaces for "_")."""
+    return ACTION_DISPLAY_NAMES.get(namespace, {}).get(action, action.replace("_", " "))
+
+
 # Security namespaces: (name, id, action names in bit order, token format note).
 SECURITY_NAMESPACES: list[tuple[str, str, list[str]]] = [
     ("Git Repositories", "2e9eb7ed-3c0a-47d4-87c1-0ffdd275fd87",
