@@ -7,7 +7,8 @@ has pointed ``RESMO_HOME`` and ``DAGSTER_HOME`` where they belong, so both see t
 import dagster as dg
 
 from resmo_pipeline import settings
-from resmo_pipeline.compliance.checks import load_compliance_checks
+from resmo_pipeline.compliance.assets import FINDINGS_KEY, build_findings_asset
+from resmo_pipeline.compliance.checks import build_compliance_checks, checkable_rules, loadable_rules
 from resmo_pipeline.inventory.assets import IO_MANAGER_KEY, inventory_assets
 from resmo_pipeline.inventory.jobs import inventory_job
 from resmo_pipeline.inventory.resources import AzureDevOpsResource
@@ -22,14 +23,17 @@ from resmo_pipeline.warehouse.resource import WarehouseResource
 def build_definitions() -> dg.Definitions:
     """Everything Dagster serves, with the warehouse under the current ``RESMO_HOME``."""
     warehouse = str(settings.warehouse_path())
+    tables = {key for asset in (*inventory_assets, *permission_assets) for key in asset.keys}
+    # Broken custom rules (RESMO_RULES_DIR) are logged and skipped, never breaking the code location.
+    rules = checkable_rules(loadable_rules(), tables)
     return dg.Definitions(
         assets=[
             *inventory_assets,
             *permission_assets,
+            build_findings_asset(rules, tables),
         ],
         asset_checks=[
-            # Broken custom rules (RESMO_RULES_DIR) are logged and skipped, never breaking the code location.
-            *load_compliance_checks({key for asset in (*inventory_assets, *permission_assets) for key in asset.keys}),
+            *build_compliance_checks(rules, tables, findings_key=FINDINGS_KEY),
         ],
         jobs=[
             inventory_job,

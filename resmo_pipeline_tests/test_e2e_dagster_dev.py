@@ -1,8 +1,10 @@
 """End to end: `dagster dev` serves the workspace, and a run launched over its GraphQL API collects an
-organization from the simulator into the warehouse under RESMO_HOME."""
+organization from the simulator into the warehouse under RESMO_HOME; the findings asset then shows the open
+findings as a table and their counts and scores as numbers, which is what the UI's asset page and Plots tab read."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -24,7 +26,7 @@ from resmo_pipeline.warehouse import read_connection
 
 REPO = Path(__file__).resolve().parent.parent
 PAT_ENV = "RESMO_E2E_PAT"
-DEADLINE_S = 120
+DEADLINE_S = 300
 
 LAUNCH = """
 mutation Launch($params: ExecutionParams!) {
@@ -38,6 +40,31 @@ mutation Launch($params: ExecutionParams!) {
 }
 """
 STATUS = "query Status($runId: ID!) { runOrError(runId: $runId) { __typename ... on Run { status } } }"
+FINDINGS = """
+query Findings($partition: String!) {
+  assetNodeOrError(assetKey: {path: ["compliance", "findings"]}) {
+    ... on AssetNode {
+      groupName
+      owners { __typename ... on TeamAssetOwner { team } ... on UserAssetOwner { email } }
+      tags { key value }
+    }
+  }
+  assetOrError(assetKey: {path: ["compliance", "findings"]}) {
+    ... on Asset {
+      assetMaterializations(partitions: [$partition], limit: 1) {
+        partition
+        metadataEntries {
+          label
+          __typename
+          ... on TableMetadataEntry { table { records schema { columns { name description } } } }
+          ... on IntMetadataEntry { intValue }
+          ... on FloatMetadataEntry { floatValue }
+        }
+      }
+    }
+  }
+}
+"""
 
 
 def _free_port() -> int:
@@ -93,7 +120,6 @@ def test_a_run_launched_over_graphql_collects_the_organization(dagster_dev: tupl
             "repositoryLocationName": "resmo_pipeline",
             "repositoryName": "__repository__",
             "jobName": "inventory_job",
-            "assetSelection": [{"path": ["azure_devops", "projects"]}],
         },
         "executionMetadata": {"tags": [{"key": "dagster/partition", "value": organization}]},
     }
@@ -116,7 +142,7 @@ def test_a_run_launched_over_graphql_collects_the_organization(dagster_dev: tupl
         status = _graphql(url, STATUS, {"runId": run_id})["runOrError"].get("status")
         if status in {"SUCCESS", "FAILURE", "CANCELED"}:
             break
-        time.sleep(1)
+        time.sleep(2)
 
     assert status == "SUCCESS"
     with read_connection(home / "warehouse.duckdb") as conn:
@@ -124,3 +150,40 @@ def test_a_run_launched_over_graphql_collects_the_organization(dagster_dev: tupl
             "select count(*) from azure_devops.projects where organization = ?", [organization]
         ).fetchall()
     assert found[0][0] > 0
+
+    _assert_findings_asset(url, organization, home)
+
+
+def _assert_findings_asset(url: str, organization: str, home: Path) -> None:
+    data = _graphql(url, FINDINGS, {"partition": organization})
+    node = data["assetNodeOrError"]
+    assert node["groupName"] == "compliance"
+    assert {"__typename": "TeamAssetOwner", "team": "security"} in node["owners"]
+    [materialization] = data["assetOrError"]["assetMaterializations"]
+    assert materialization["partition"] == organization
+    entries = {entry["label"]: entry for entry in materialization["metadataEntries"]}
+
+    table = entries["open_findings"]
+    assert table["__typename"] == "TableMetadataEntry"
+    columns = [column["name"] for column in table["table"]["schema"]["columns"]]
+    assert columns == ["severity", "rule", "resource", "resource_type", "project", "message", "first_seen", "link"]
+    records = [json.loads(record) for record in table["table"]["records"]]
+    assert records and all(record["link"].startswith("https://dev.azure.com/") for record in records)
+
+    with read_connection(home / "warehouse.duckdb") as conn:
+        counts = dict(conn.execute(
+            "SELECT severity, count(*) FROM compliance.findings WHERE organization = ? AND status = 'open' GROUP BY 1",
+            [organization],
+        ).fetchall())
+        score = conn.execute(
+            "SELECT score FROM compliance.scores WHERE organization = ? AND framework = 'all'", [organization]
+        ).fetchone()[0]
+    assert entries["open_total"]["__typename"] == "IntMetadataEntry"
+    assert entries["open_total"]["intValue"] == sum(counts.values()) > 0
+    for severity in ("critical", "high", "medium", "low"):
+        assert entries[f"open_{severity}"]["intValue"] == counts.get(severity, 0)
+    assert entries["score_all"]["__typename"] == "FloatMetadataEntry"
+    assert entries["score_all"]["floatValue"] == round(score * 100, 1)
+    # Most severe first.
+    ranks = {"critical": 4, "high": 3, "medium": 2, "low": 1}
+    assert [ranks[r["severity"]] for r in records] == sorted((ranks[r["severity"]] for r in records), reverse=True)

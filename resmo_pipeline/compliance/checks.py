@@ -16,12 +16,20 @@ Design choices (see dagster-notes §0.8 and §2.3):
   is a failed ERROR result with ``status: error`` (the run itself still succeeds).
 - **One step, one check per rule.** Every rule is its own asset check in the UI (its own result, description
   and history, on its resource type's asset), and all of them belong to one ``multi_asset_check`` step,
-  ``compliance_rules``, which evaluates the selected rules in batches of ``RULES_PER_TRANSACTION`` (one
-  vocabulary set-up and one findings update per batch, each batch its own transaction, so DuckDB's memory
-  limit holds). With 150+ rules, a step per rule, or per resource type, cost more in Dagster step overhead and
-  connection set-up than the rules' queries themselves. The step can be subset: a run that selects only some
-  checks (the audit-log sensor's refreshes) evaluates only those.
+  ``compliance_rules``. With 150+ rules, a step per rule, or per resource type, cost more in Dagster step
+  overhead and connection set-up than the rules' queries themselves. The step can be subset: a run that selects
+  only some checks (the audit-log sensor's refreshes) judges only those.
+- **Evaluated once, by the findings asset.** ``compliance/findings`` (compliance.assets) evaluates the run's
+  rules in batches of ``RULES_PER_TRANSACTION`` (one vocabulary set-up and one findings update per batch, each
+  batch its own transaction, so DuckDB's memory limit holds). The checks depend on that asset
+  (``additional_deps``), so they run after it, and report its results from ``compliance.rule_results``. A run
+  without the findings asset (a check executed alone in the UI) evaluates its rules in the check step.
 - ``additional_deps`` on the tables the rules read make the step run after all of them in the same run.
+- **Readable in the UI.** A check's description is one line with the parameter values filled in; severity,
+  anchors, rationale and remediation are entries of their own. A failed result names the first resources it
+  flags and lists the violating resources as a table. Dagster names a check by the rule id with ``_`` for
+  ``.`` (``sc_inactive`` for ``sc.inactive``): Dagster names allow no dots. The step's log uses that name;
+  ``rule_id`` is the id SQL and the command line use (both spellings are accepted there).
 """
 
 import logging
@@ -34,12 +42,15 @@ from resmo_pipeline.compliance.evaluate import evaluate
 from resmo_pipeline.compliance.model import FINDINGS_SHOWN, Rule, RuleResult, RuleStatus, Severity
 from resmo_pipeline.compliance.params import ParameterConfigError, load_parameters
 from resmo_pipeline.compliance.suppressions import SuppressionFileError
+from resmo_pipeline.inventory import presentation
 from resmo_pipeline.warehouse.resource import WarehouseResource
 
 log = logging.getLogger(__name__)
 
 PARTITION_TAG = "dagster/partition"
 CHECKS_STEP = "compliance_rules"
+#: The step of the compliance/findings asset, which evaluates the rules of a run.
+FINDINGS_STEP = "compliance__findings"
 #: Rules evaluated (and their findings merged) per warehouse transaction: bounds DuckDB's memory per batch.
 RULES_PER_TRANSACTION = 40
 
@@ -57,33 +68,38 @@ def _asset_key(resource_type: str) -> dg.AssetKey:
     return dg.AssetKey(["azure_devops", resource_type])
 
 
-def _cell(value: Any) -> str:
-    return str(value if value is not None else "").replace("|", "\\|").replace("\n", " ")
+def _finding_status(row: Mapping[str, Any]) -> str:
+    if not row.get("is_suppressed"):
+        return "open"
+    return f"suppressed ({row.get('suppression_reason') or ''}, owner {row.get('suppression_owner') or ''})"
 
 
-def violations_markdown(
-    findings: Sequence[Mapping[str, Any]], limit: int = FINDINGS_SHOWN, total: int | None = None
-) -> str:
-    """A markdown table of the first violations, each linked to the resource in Azure DevOps; ``total`` is how
-    many there are in all (``findings`` may hold only the first few)."""
-    if not findings:
-        return "No violations."
-    lines = ["| Resource | Organization | Project | Status | Message |", "|---|---|---|---|---|"]
-    for row in findings[:limit]:
-        name = _cell(row.get("resource_name") or row.get("resource_id"))
-        resource = f"[{name}]({row['url']})" if row.get("url") else name
-        status = "suppressed" if row.get("is_suppressed") else "open"
-        if row.get("is_suppressed"):
-            status += f" ({_cell(row.get('suppression_reason'))}, owner {_cell(row.get('suppression_owner'))})"
-        lines.append(
-            f"| {resource} | {_cell(row.get('organization'))} | {_cell(row.get('project_name'))} | {status} "
-            f"| {_cell(row.get('message'))} |"
-        )
-    listed = min(len(findings), limit)
-    total = max(total or 0, len(findings))
-    if total > listed:
-        lines.append(f"\n… and {total - listed} more (see compliance.findings)")
-    return "\n".join(lines)
+_VIOLATION_TABLE_COLUMNS = {
+    "resource": "The violating resource",
+    "project": "Its project (empty for organization-level resources)",
+    "status": "open, or suppressed (with the reason and owner)",
+    "message": "What is wrong",
+    "link": "The resource in Azure DevOps",
+}
+
+
+def violations_table(findings: Sequence[Mapping[str, Any]], limit: int = FINDINGS_SHOWN) -> dg.TableMetadataValue:
+    """The first violations as a table metadata value (the check's "violating_resources" entry)."""
+    rows = [
+        {"resource": row.get("resource_name") or row.get("resource_id"), "project": row.get("project_name"),
+         "status": _finding_status(row), "message": row.get("message"), "link": row.get("url")}
+        for row in findings[:limit]
+    ]
+    return presentation.text_table(rows, _VIOLATION_TABLE_COLUMNS)
+
+
+def failure_description(rule: Rule, violations: int, findings: Sequence[Mapping[str, Any]], named: int = 3) -> str:
+    """What a failed check's execution history shows: the count, the rule and the first resources it flags."""
+    names = [str(row.get("resource_name") or row.get("resource_id")) for row in findings
+             if not row.get("is_suppressed")][:named]
+    more = f" and {violations - len(names)} more" if violations > len(names) else ""
+    noun = "violation" if violations == 1 else "violations"
+    return f"{violations} {noun} of {rule.title.rstrip('.')}: {', '.join(names)}{more}"
 
 
 def check_result(rule: Rule, results: Sequence[RuleResult]) -> dg.AssetCheckResult:
@@ -104,18 +120,21 @@ def _check_result(rule: Rule, results: Sequence[RuleResult]) -> dg.AssetCheckRes
         "organization": ", ".join(organizations) or "(none)",
         "violations": violations,
         "suppressed": suppressed,
-        "rule_severity": rule.severity.value,
-        "anchors": dg.MetadataValue.json({key: list(value) for key, value in rule.anchors.items()}),
-        "violations_table": dg.MetadataValue.md(violations_markdown(findings, total=violations + suppressed)),
     }
+    if findings:
+        metadata["violating_resources"] = violations_table(findings)
+        if violations + suppressed > len(findings):
+            metadata["listed"] = (
+                f"the first {len(findings)} of {violations + suppressed}; all are in compliance.findings"
+            )
     if reasons:
         metadata["reason"] = "; ".join(reasons)
     if status is RuleStatus.PASSED:
         return dg.AssetCheckResult(passed=True, metadata=metadata, severity=check_severity(rule.severity))
     if status is RuleStatus.FAILED:
-        description = f"{violations} violation(s): {rule.title}"
         return dg.AssetCheckResult(
-            passed=False, metadata=metadata, severity=check_severity(rule.severity), description=description
+            passed=False, metadata=metadata, severity=check_severity(rule.severity),
+            description=failure_description(rule, violations, findings),
         )
     if status is RuleStatus.ERROR:
         return dg.AssetCheckResult(
@@ -129,6 +148,52 @@ def _check_result(rule: Rule, results: Sequence[RuleResult]) -> dg.AssetCheckRes
     return dg.AssetCheckResult(
         passed=False, metadata=metadata, severity=dg.AssetCheckSeverity.WARN, description=f"Not evaluable: {reason}"
     )
+
+
+def stored_results(
+    rules: Sequence[Rule], organizations: Sequence[str], database: str, run_id: str
+) -> dict[str, list[RuleResult]]:
+    """The results this run recorded already (the findings asset evaluated these rules), by rule id, for the
+    rules that have one for every organization; each with its first ``FINDINGS_SHOWN`` findings, open first."""
+    from resmo_pipeline.warehouse.access import write_connection
+    from resmo_pipeline.warehouse.schema import table_exists
+
+    if not rules or not organizations:
+        return {}
+    ids = [rule.id for rule in rules]
+    with write_connection(database, publish_after_s=None) as conn:
+        if not (table_exists(conn, "compliance", "rule_results") and table_exists(conn, "compliance", "findings")):
+            return {}
+        recorded = conn.execute(
+            "SELECT rule_id, organization, status, violations, suppressed, reason FROM compliance.rule_results"
+            " WHERE run_id = ? AND list_contains(?, organization) AND list_contains(?, rule_id)",
+            [run_id, list(organizations), ids],
+        ).fetchall()
+        shown = conn.execute(
+            f"""
+            SELECT rule_id, organization, resource_id, resource_name, project_name, url, message,
+                   status = 'suppressed' AS is_suppressed, suppression_reason, suppression_owner
+            FROM compliance.findings
+            WHERE last_run_id = ? AND list_contains(?, organization) AND list_contains(?, rule_id)
+              AND status IN ('open', 'suppressed')
+            QUALIFY row_number() OVER (PARTITION BY rule_id, organization
+                                       ORDER BY is_suppressed, resource_name, resource_id) <= {FINDINGS_SHOWN}
+            ORDER BY rule_id, organization, is_suppressed, resource_name, resource_id
+            """,
+            [run_id, list(organizations), ids],
+        )
+        columns = [column[0] for column in shown.description]
+        rows = [dict(zip(columns, row, strict=True)) for row in shown.fetchall()]
+    by_key: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for row in rows:
+        by_key.setdefault((row["rule_id"], row["organization"]), []).append(row)
+    results: dict[str, list[RuleResult]] = {}
+    for rule_id, organization, status, violations, suppressed, reason in recorded:
+        results.setdefault(rule_id, []).append(
+            RuleResult(rule_id, organization, RuleStatus(status), int(violations or 0), int(suppressed or 0), reason,
+                       tuple(by_key.get((rule_id, organization), ())))
+        )
+    return {rule_id: found for rule_id, found in results.items() if len(found) == len(set(organizations))}
 
 
 def _organizations(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> list[str]:
@@ -208,35 +273,60 @@ def _default_parameters(rule: Rule) -> dict[str, Any]:
         return dict(rule.params)
 
 
-def _check_spec(rule: Rule, asset_keys: Collection[dg.AssetKey] | None) -> dg.AssetCheckSpec:
-    """The UI's view of one rule: a non-blocking check on its resource type's asset, after every table it reads."""
+def _check_spec(
+    rule: Rule, asset_keys: Collection[dg.AssetKey] | None, after: Sequence[dg.AssetKey] = ()
+) -> dg.AssetCheckSpec:
+    """The UI's view of one rule: a non-blocking check on its resource type's asset, after every table it reads
+    (and ``after``: the findings asset, whose evaluation it reports).
+
+    The description is one line with the parameter values filled in; severity, anchors, rationale and
+    remediation are entries of their own."""
     deps = [_asset_key(table) for table in rule.requires if table != rule.resource_type]
     if asset_keys is not None:
         deps = [key for key in deps if key in asset_keys]
-    anchors = "; ".join(f"{key}: {', '.join(value)}" for key, value in rule.anchors.items())
-    text = rule.rendered(_default_parameters(rule))
-    description = f"[{rule.severity.value}] {text['title']}. {text['description']}".rstrip(" .") + "."
-    if anchors:
-        description += f" Anchors: {anchors}."
+    text = {name: " ".join(value.split()) for name, value in rule.rendered(_default_parameters(rule)).items()}
+    metadata: dict[str, Any] = {
+        "rule_id": rule.id,
+        "severity": rule.severity.value,
+        "anchors": "; ".join(f"{key}: {', '.join(value)}" for key, value in rule.anchors.items()) or "(none)",
+        "rationale": text["rationale"],
+        "remediation": text["remediation"],
+        "source": rule.source,
+    }
+    if rule.path is not None:
+        metadata.update(presentation.code_reference(rule.path, 1, label=f"rule {rule.id}"))
     return dg.AssetCheckSpec(
         name=rule.check_name,
         asset=_asset_key(rule.resource_type),
-        description=description,
+        description=f"{text['title'].rstrip('.')}. {text['description']}",
         blocking=False,
-        additional_deps=deps,
-        metadata={"rule_id": rule.id, "severity": rule.severity.value, "source": rule.source},
+        additional_deps=[*deps, *after],
+        metadata=metadata,
     )
 
 
+def rules_of_run(rules: Sequence[Rule], check_selection: Collection[dg.AssetCheckKey] | None) -> list[Rule]:
+    """The rules a run evaluates: those whose checks it selected, every rule when it selected none."""
+    if not check_selection:
+        return list(rules)
+    return [rule for rule in rules if dg.AssetCheckKey(_asset_key(rule.resource_type), rule.check_name)
+            in check_selection]
+
+
 def build_rule_checks(
-    rules: Sequence[Rule], asset_keys: Collection[dg.AssetKey] | None = None, name: str = CHECKS_STEP
+    rules: Sequence[Rule],
+    asset_keys: Collection[dg.AssetKey] | None = None,
+    name: str = CHECKS_STEP,
+    findings_key: dg.AssetKey | None = None,
 ) -> dg.AssetChecksDefinition:
-    """The checks of these rules (one per rule, on its resource type's asset), evaluated in one step."""
+    """The checks of these rules (one per rule, on its resource type's asset), in one step. With
+    ``findings_key``, they run after that asset and report the results of its evaluation in the same run."""
     by_key = {dg.AssetCheckKey(_asset_key(rule.resource_type), rule.check_name): rule for rule in rules}
+    after = [findings_key] if findings_key is not None else []
 
     @dg.multi_asset_check(
         name=name,
-        specs=[_check_spec(rule, asset_keys) for rule in rules],
+        specs=[_check_spec(rule, asset_keys, after) for rule in rules],
         can_subset=True,
         description="The compliance rules: each is one asset check on the resource type it judges.",
     )
@@ -245,19 +335,23 @@ def build_rule_checks(
     ) -> Iterator[dg.AssetCheckResult]:
         selected = [rule for key, rule in by_key.items() if key in context.selected_asset_check_keys]
         organizations = _organizations(context, warehouse)
-        try:
-            results = evaluate_for_check(selected, organizations, warehouse.path, context.run.run_id)
-        except (ParameterConfigError, SuppressionFileError) as exc:  # a broken config file: say so on each check
-            context.log.error(f"compliance rules: {exc}")
-            results = {
-                rule.id: [RuleResult(rule.id, org, RuleStatus.ERROR, reason=str(exc)) for org in organizations]
-                for rule in selected
-            }
-        context.log.info(evaluation_summary(results.values()))
+        # The findings asset of this run evaluated the rules already: report its results, evaluate the rest.
+        results = stored_results(selected, organizations, warehouse.path, context.run.run_id)
+        pending = [rule for rule in selected if rule.id not in results]
+        if pending:
+            try:
+                results.update(evaluate_for_check(pending, organizations, warehouse.path, context.run.run_id))
+            except (ParameterConfigError, SuppressionFileError) as exc:  # a broken config file: say so on each check
+                context.log.error(f"compliance rules: {exc}")
+                results.update({
+                    rule.id: [RuleResult(rule.id, org, RuleStatus.ERROR, reason=str(exc)) for org in organizations]
+                    for rule in pending
+                })
+            context.log.info(evaluation_summary(results[rule.id] for rule in pending))
         for rule in selected:
             for result in results[rule.id]:
                 if result.status is RuleStatus.ERROR:
-                    context.log.error(f"{rule.id} on {result.organization}: {result.reason}")
+                    context.log.error(f"{rule.check_name} on {result.organization}: {result.reason}")
             yield check_result(rule, results[rule.id])
 
     return _compliance_checks
@@ -269,10 +363,18 @@ def build_compliance_check(rule: Rule, asset_keys: Collection[dg.AssetKey] | Non
 
 
 def build_compliance_checks(
-    rules: Sequence[Rule], asset_keys: Collection[dg.AssetKey] | None = None
+    rules: Sequence[Rule],
+    asset_keys: Collection[dg.AssetKey] | None = None,
+    findings_key: dg.AssetKey | None = None,
 ) -> list[dg.AssetChecksDefinition]:
     """The checks of every rule, in one step. With ``asset_keys`` (the assets defined), rules on absent assets
     are left out."""
+    kept = checkable_rules(rules, asset_keys)
+    return [build_rule_checks(kept, asset_keys, findings_key=findings_key)] if kept else []
+
+
+def checkable_rules(rules: Sequence[Rule], asset_keys: Collection[dg.AssetKey] | None) -> list[Rule]:
+    """The rules whose resource type has an asset (all of them without ``asset_keys``)."""
     kept = []
     for rule in rules:
         if asset_keys is not None and _asset_key(rule.resource_type) not in asset_keys:
@@ -281,11 +383,11 @@ def build_compliance_checks(
             )
             continue
         kept.append(rule)
-    return [build_rule_checks(kept, asset_keys)] if kept else []
+    return kept
 
 
-def load_compliance_checks(asset_keys: Collection[dg.AssetKey] | None = None) -> list[dg.AssetChecksDefinition]:
-    """Checks for every loadable rule; broken custom rules are logged and skipped, never breaking the location."""
+def loadable_rules() -> list[Rule]:
+    """Every loadable rule; broken custom rules are logged and skipped, never breaking the code location."""
     from resmo_pipeline.compliance.loader import load_rules
 
     rule_set = load_rules()
@@ -295,12 +397,13 @@ def load_compliance_checks(asset_keys: Collection[dg.AssetKey] | None = None) ->
         load_parameters().validate(rule_set.rules)
     except ParameterConfigError as exc:  # reported now; each check reports it again when it runs
         log.warning("Rule parameters file is invalid: %s", exc)
-    return build_compliance_checks(rule_set.rules, asset_keys)
+    return list(rule_set.rules)
 
 
 def compliance_seconds(instance: dg.DagsterInstance, run_id: str, rules: Sequence[Rule]) -> float:
-    """Seconds a run spent in the rules' check steps: evaluating them and updating the findings."""
-    steps = {CHECKS_STEP, *(f"compliance_{rule.check_name}" for rule in rules)}
+    """Seconds a run spent on the rules: evaluating them and updating the findings (the findings asset's step),
+    and reporting them (the checks' step)."""
+    steps = {CHECKS_STEP, FINDINGS_STEP, *(f"compliance_{rule.check_name}" for rule in rules)}
     return sum(
         (stats.end_time or stats.start_time or 0.0) - (stats.start_time or 0.0)
         for stats in instance.get_run_step_stats(run_id)

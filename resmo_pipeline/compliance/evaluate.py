@@ -33,7 +33,7 @@ from resmo_pipeline.compliance.findings import (
     record_rule_results,
     record_rules,
 )
-from resmo_pipeline.compliance.links import resource_url
+from resmo_pipeline.compliance.links import GROUP_TYPES, group_project, resource_url
 from resmo_pipeline.compliance.model import FINDINGS_SHOWN, Rule, RuleResult, RuleStatus
 from resmo_pipeline.compliance.params import ParameterConfig, load_parameters
 from resmo_pipeline.compliance.suppressions import Suppression, load_suppressions
@@ -117,6 +117,11 @@ def run_rule(
     frame = frame.drop_duplicates(subset=["resource_type", "resource_id"], keep="first")
     if frame.empty:
         return frame[list(VIOLATION_COLUMNS)]
+    unscoped_groups = frame["project_name"].isna() & frame["resource_type"].isin(GROUP_TYPES)
+    if unscoped_groups.any():  # "[Payments]\Project Administrators" belongs to Payments
+        frame.loc[unscoped_groups, "project_name"] = [
+            group_project(name, organization) for name in frame.loc[unscoped_groups, "resource_name"]
+        ]
     missing = frame["url"].isna()
     if missing.any():  # only rows without their own url need a derived link
         linked = frame.loc[missing]

@@ -36,7 +36,13 @@ PROJECT_LINKS: dict[str, str] = {
     "service_hooks": "/{project}/_settings/serviceHooks",
     "task_groups": "/{project}/_taskgroups",
     "pipeline_runs": "/{project}/_build/results?buildId={id}",
+    "groups": "/{project}/_settings/permissions",
+    "group_memberships": "/{project}/_settings/permissions",
+    "effective_group_memberships": "/{project}/_settings/permissions",
 }
+#: Types whose rows name a group ("[Payments]\\Project Administrators"): the bracket is the group's scope.
+GROUP_TYPES = frozenset({"groups", "group_memberships", "effective_group_memberships"})
+_ORGANIZATION_SCOPES = frozenset({"team foundation"})
 ORGANIZATION_LINKS: dict[str, str] = {
     "organizations": "/_settings/organizationOverview",
     "projects": "/{name}",
@@ -61,6 +67,17 @@ ORGANIZATION_LINKS: dict[str, str] = {
 }
 
 
+def group_project(group_name: str | None, organization: str) -> str | None:
+    """The project a group belongs to, from its name "[Project]\\Group"; None for organization-level groups
+    ("[contoso]\\Project Collection Administrators", "[TEAM FOUNDATION]\\...") and for names without a scope."""
+    if not group_name or not group_name.startswith("[") or "]\\" not in group_name:
+        return None
+    scope = group_name[1 : group_name.index("]\\")]
+    if scope.lower() == organization.lower() or scope.lower() in _ORGANIZATION_SCOPES:
+        return None
+    return scope
+
+
 @lru_cache(maxsize=16384)
 def quote(text: str) -> str:
     """``text`` percent-encoded for a URL path; cached, as organizations and projects repeat on every row."""
@@ -70,6 +87,8 @@ def quote(text: str) -> str:
 def resource_url(resource_type: str, organization: str, row: Mapping[str, Any]) -> str:
     """A link to the resource (or the settings page listing it) in Azure DevOps."""
     project = row.get("project_name")
+    if not project and resource_type in GROUP_TYPES:
+        project = group_project(str(row.get("resource_name") or ""), organization)
     resource_id = str(row.get("resource_id") or "")
     values = {
         "org": quote(organization),

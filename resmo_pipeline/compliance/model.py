@@ -130,9 +130,10 @@ class RuleSet:
         return len(self.rules)
 
     def get(self, rule_id: str) -> Rule:
-        """The rule with that id; KeyError naming the known ids' count otherwise."""
+        """The rule with that id, or with that Dagster check name (``sc_inactive`` for ``sc.inactive``); KeyError
+        naming the known ids' count otherwise."""
         for rule in self.rules:
-            if rule.id == rule_id:
+            if rule_id in (rule.id, rule.check_name):
                 return rule
         raise KeyError(f"unknown rule {rule_id!r} ({len(self.rules)} rules loaded; see `resmo-pipeline rules list`)")
 

@@ -32,7 +32,7 @@ from resmo_pipeline.azure_devops import (
 )
 from resmo_pipeline.catalog import INTERNAL_APIS_ENV, RESOURCE_TYPES, internal_apis_enabled
 from resmo_pipeline.catalog.model import ResourceType
-from resmo_pipeline.inventory import progress, session
+from resmo_pipeline.inventory import presentation, progress, session
 from resmo_pipeline.inventory.collect import CollectionResult
 from resmo_pipeline.inventory.partitions import organizations
 from resmo_pipeline.inventory.resources import AzureDevOpsResource
@@ -112,11 +112,13 @@ def build_inventory_asset(
         deps=[asset_key(parent) for parent in parents],
         retry_policy=retry_policy,
         op_tags={STEP_PRIORITY_TAG: str(step_priority(name))},
+        owners=presentation.asset_owners(resource_type.area),
+        tags=presentation.asset_tags(resource_type.area, resource_type.required_scope),
         metadata={
-            "partition_expr": "organization",
+            "partition_expr": "organization",  # read by the IO manager
             "dagster/column_schema": column_schema(resource_type),
-            "required_scope": resource_type.required_scope,
-            "write_mode": resource_type.write_mode,
+            **presentation.table_name(KEY_PREFIX, name),
+            **presentation.catalog_code_reference(name),
         },
     )
     def _inventory_asset(
@@ -220,13 +222,16 @@ def _collect_partition(
         scope = exc.required_scope or resource_type.required_scope
         figures = attempt.finish("not_collected", error=exc.message, required_scope=scope)
         context.log.warning(f"{name}: not collected for {organization}, the credential lacks PAT scope {scope}")
-        return dg.Output(None, metadata={"status": "not_collected", "missing_scope": scope, **figures})
+        return dg.Output(
+            None, metadata={"status": "not_collected", "missing_scope": scope, "requests": figures["requests"]}
+        )
     except (UnavailableError, NotFoundError) as exc:
         reason = exc.reason if isinstance(exc, UnavailableError) else f"404 at {exc.url}"
         figures = attempt.finish("unavailable", error=reason, url=exc.url)
         context.log.warning(f"{name}: unavailable for {organization}, nothing written (earlier rows kept): {reason}")
         return dg.Output(
-            None, metadata={"status": "unavailable", "reason": reason, "url": exc.url or "", **figures}
+            None,
+            metadata={"status": "unavailable", "reason": reason, "url": exc.url or "", "requests": figures["requests"]},
         )
     except RetryBudgetExceededError as exc:
         if context.retry_number < retry_policy.max_retries:
@@ -251,19 +256,28 @@ def _collect_partition(
         f"{name}: {rows} rows, {figures['requests']} requests, {result.duration_s:.1f} s reading "
         f"({organization}{partial})"
     )
+    write_options = {
+        "column_types": result.column_types,
+        "write_mode": resource_type.write_mode,
+        "key_columns": ["resource_id"],
+        "track_history": resource_type.track_history,
+        "history_ignore_fields": list(resource_type.ignore_in_history),
+    }
     return dg.Output(
-        WriteOnce(result.rows),
+        WriteOnce(result.rows, write_options),
         metadata={
             "status": "collected",
             "dagster/row_count": rows,
-            "partial_refresh": result.partial,
-            "skipped_projects": list(result.skipped),
-            **figures,
-            "column_types": result.column_types,
-            "write_mode": resource_type.write_mode,
-            "key_columns": ["resource_id"],
-            "track_history": resource_type.track_history,
-            "history_ignore_fields": list(resource_type.ignore_in_history),
+            "requests": figures["requests"],
+            "seconds": figures["seconds"],
+            # What a person rarely needs, in one entry rather than six.
+            "details": {
+                "retries": figures["retries"],
+                "throttled_s": figures["throttled_s"],
+                "partial_refresh": result.partial,
+                "skipped_projects": list(result.skipped),
+                "write_mode": resource_type.write_mode,
+            },
         },
     )
 

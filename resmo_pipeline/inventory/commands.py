@@ -275,12 +275,15 @@ def _report_canceling(instance: dg.DagsterInstance, run_id: str) -> None:
 def _written(outcome: dg.ExecuteInProcessResult) -> dict[str, int]:
     """The types the run wrote to the warehouse, with the rows written (types whose earlier rows were kept, e.g.
     not collected for a missing PAT scope, are not among them)."""
+    from resmo_pipeline.inventory.assets import KEY_PREFIX
+
     written: dict[str, int] = {}
     for event in outcome.get_asset_materialization_events():
         materialization = event.step_materialization_data.materialization
-        metadata = {name: getattr(value, "value", value) for name, value in materialization.metadata.items()}
-        if metadata.get("write_mode") not in (None, "kept") and "written_rows" in metadata:
-            written[materialization.asset_key.path[-1]] = int(metadata["written_rows"])
+        rows = materialization.metadata.get("dagster/row_count")
+        # The IO manager records the rows it wrote; a step that kept the earlier rows records none.
+        if rows is not None and materialization.asset_key.path[0] == KEY_PREFIX:
+            written[materialization.asset_key.path[-1]] = int(getattr(rows, "value", rows))
     return written
 
 

@@ -12,6 +12,7 @@ long-lived code server, which must never hold the DuckDB lock.
 import json
 import os
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,6 +21,7 @@ import dagster as dg
 from resmo_pipeline.azure_devops import AzureDevOpsError
 from resmo_pipeline.catalog import RESOURCE_TYPES
 from resmo_pipeline.catalog.model import ResourceType
+from resmo_pipeline.compliance.assets import FINDINGS_KEY
 from resmo_pipeline.integrations.registry import IntegrationError
 from resmo_pipeline.inventory.assets import asset_key
 from resmo_pipeline.inventory.jobs import inventory_job
@@ -118,7 +120,7 @@ def refresh_request(
         tags[SCOPE_TAG] = encode(scopes)
     return dg.RunRequest(
         partition_key=organization,
-        asset_selection=[asset_key(name) for name in ordered],
+        asset_selection=[*(asset_key(name) for name in ordered), FINDINGS_KEY],
         asset_check_keys=checks_reading(selected),
         run_key=f"{organization}:{newest.get('timestamp')}:{newest.get('id')}",
         tags=tags,
@@ -175,18 +177,22 @@ def audit_log_change_sensor(
     """Per organization: new audit entries → a targeted refresh run; the cursor keeps each org's position."""
     cursor: dict[str, Any] = json.loads(context.cursor) if context.cursor else {}
     requests: list[dg.RunRequest] = []
+    tick = TickSummary()
     for integration in azure_devops.enabled_integrations():
         organization = integration.name
         state = cursor.get(organization)
         if state is None:
             # The first sync reads everything; watching starts now.
             cursor[organization] = {"since": _now_iso(), "seen": []}
+            tick.started.append(organization)
             continue
         try:
             entries = new_entries(poll_audit_log(azure_devops, organization, state["since"]), state)
         except (AzureDevOpsError, IntegrationError) as exc:
             context.log.warning(f"{organization}: audit log not read this tick: {exc}")
+            tick.failed.append(organization)
             continue
+        tick.polled[organization] = (str(state["since"]), len(entries))
         if not entries:
             continue
         cursor[organization] = advance(state, entries)
@@ -198,4 +204,37 @@ def audit_log_change_sensor(
             if scopes:
                 context.log.info(f"{organization}: only the named resources of {', '.join(sorted(scopes))}")
             requests.append(refresh_request(organization, types, newest, structural_types(entries), scopes))
-    return dg.SensorResult(run_requests=requests, cursor=json.dumps(cursor, sort_keys=True))
+    encoded = json.dumps(cursor, sort_keys=True)
+    if requests:
+        return dg.SensorResult(run_requests=requests, cursor=encoded)
+    # Without a run to request, the tick's line in the UI says what was looked at instead of "empty result".
+    return dg.SensorResult(skip_reason=tick.describe(), cursor=encoded)
+
+
+@dataclass
+class TickSummary:
+    """What one tick of the audit-log sensor looked at, for the line the UI shows for a tick without runs."""
+
+    polled: dict[str, tuple[str, int]] = field(default_factory=dict)  # organization -> (since, new entries)
+    started: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        """E.g. "3 organizations polled, no audit entries since 14:02 UTC"."""
+        if not (self.polled or self.started or self.failed):
+            return "No organization enabled: connect one with `resmo-pipeline integrations add`"
+        parts = []
+        if self.polled:
+            noun = "organization" if len(self.polled) == 1 else "organizations"
+            entries = sum(count for _, count in self.polled.values())
+            earliest = min(_moment(since) for since, _ in self.polled.values())
+            when = earliest.strftime("%H:%M UTC") if earliest.date() == datetime.now(UTC).date() else (
+                earliest.strftime("%Y-%m-%d %H:%M UTC"))
+            found = (f"{entries} audit entries, none about a collected type" if entries
+                     else f"no audit entries since {when}")
+            parts.append(f"{len(self.polled)} {noun} polled, {found}")
+        if self.started:
+            parts.append(f"watching starts now for {', '.join(self.started)}")
+        if self.failed:
+            parts.append(f"audit log not readable for {', '.join(self.failed)} (see the tick's log)")
+        return "; ".join(parts)

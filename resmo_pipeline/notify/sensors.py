@@ -8,8 +8,8 @@ from functools import partial
 import dagster as dg
 
 from resmo_pipeline import settings
-from resmo_pipeline.notify.config import NotificationConfigError, load_config
-from resmo_pipeline.notify.deliver import deliver_pending
+from resmo_pipeline.notify.config import NotificationConfig, NotificationConfigError, config_path, load_config
+from resmo_pipeline.notify.deliver import DeliveryReport, deliver_pending
 from resmo_pipeline.warehouse.access import WarehouseLockedError, write_connection
 
 INTERVAL_ENV = "RESMO_NOTIFY_INTERVAL_S"
@@ -41,5 +41,22 @@ def notification_sensor(context: dg.SensorEvaluationContext) -> dg.SkipReason:
     except WarehouseLockedError:
         return dg.SkipReason(f"warehouse busy for over {LOCK_TIMEOUT_S:.0f} s (a run is writing); "
                              "pending notifications go out on the next tick")
-    context.log.info(report.summary())
-    return dg.SkipReason(report.summary())
+    message = tick_message(config, report, configured=config_path().exists())
+    context.log.info(message)
+    return dg.SkipReason(message)
+
+
+def tick_message(config: NotificationConfig, report: DeliveryReport, configured: bool) -> str:
+    """What a tick did, in one line: what was delivered where, or that nothing was pending, and whether any
+    channel is configured at all (without a configuration every event goes to the local log file)."""
+    if not configured:
+        log_path = next((getattr(channel, "path", None) for channel in config.channels.values()), None)
+        where = f" to {log_path}" if log_path else ""
+        count = report.total_delivered
+        done = f"{count} event{'s' if count != 1 else ''} written{where}" if count else f"nothing new{where}"
+        return f"No channel configured (no {config_path()}): {done}"
+    if not (report.delivered or report.failed or report.gave_up):
+        channels = ", ".join(sorted(config.channels)) or "none"
+        subscriptions = len(config.subscriptions)
+        return f"Nothing to deliver: no new events for {subscriptions} subscription(s) (channels: {channels})"
+    return report.summary()

@@ -9,22 +9,37 @@ history in ``history.<table>`` like any inventory table. The views over them are
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import dagster as dg
 import duckdb
 import pandas as pd
 
+from resmo_pipeline.inventory import presentation
 from resmo_pipeline.inventory.assets import IO_MANAGER_KEY, KEY_PREFIX, asset_key
 from resmo_pipeline.inventory.partitions import organizations
+from resmo_pipeline.permissions import evaluate as evaluate_module
+from resmo_pipeline.permissions import roles as roles_module
 from resmo_pipeline.permissions.evaluate import OBJECT_COLUMNS, PERMISSION_COLUMNS, evaluate
 from resmo_pipeline.permissions.inputs import INPUT_COLUMNS, load_inputs
 from resmo_pipeline.permissions.roles import ROLE_COLUMNS, evaluate_roles
+from resmo_pipeline.permissions.schema import (
+    OBJECT_DESCRIPTIONS,
+    PERMISSION_DESCRIPTIONS,
+    ROLE_DESCRIPTIONS,
+    column_schema,
+)
 from resmo_pipeline.permissions.views import ensure_views
 from resmo_pipeline.warehouse.access import open_warehouse
 from resmo_pipeline.warehouse.io_manager import WriteOnce
 from resmo_pipeline.warehouse.resource import WarehouseResource
 
 GROUP = "permissions"
+_MODULES = {
+    "effective_permissions": Path(evaluate_module.__file__),
+    "permission_objects": Path(evaluate_module.__file__),
+    "effective_roles": Path(roles_module.__file__),
+}
 _ROLE_INPUTS = ("role_assignments", "access_control_lists", "users", "service_principals", "groups")
 
 
@@ -41,18 +56,28 @@ EVALUATED_TABLES = {
 }
 
 
+_DESCRIPTIONS = {
+    "effective_permissions": PERMISSION_DESCRIPTIONS,
+    "permission_objects": OBJECT_DESCRIPTIONS,
+    "effective_roles": ROLE_DESCRIPTIONS,
+}
+
+
 def _output(frame: pd.DataFrame, columns: dict[str, str], output_name: str) -> dg.Output:
     frame = frame.assign(fetched_at=datetime.now(UTC).replace(tzinfo=None))
-    return dg.Output(
-        WriteOnce(frame),
-        output_name=output_name,
-        metadata={
-            "dagster/row_count": len(frame),
-            "column_types": table_types(columns),
-            "write_mode": "replace",
-            "track_history": True,
-        },
-    )
+    options = {"column_types": table_types(columns), "write_mode": "replace", "track_history": True}
+    return dg.Output(WriteOnce(frame, options), output_name=output_name, metadata={"dagster/row_count": len(frame)})
+
+
+def _table_metadata(table: str) -> dict[str, object]:
+    """Definition metadata of an evaluated table: partition column (for the IO manager), schema, table name and
+    the code that evaluates it."""
+    return {
+        "partition_expr": "organization",
+        "dagster/column_schema": column_schema(EVALUATED_TABLES[table], _DESCRIPTIONS[table]),
+        **presentation.table_name(KEY_PREFIX, table),
+        **presentation.code_reference(_MODULES[table]),
+    }
 
 
 def _inputs(warehouse: WarehouseResource, organization: str, tables: tuple[str, ...]) -> duckdb.DuckDBPyConnection:
@@ -66,7 +91,8 @@ def _inputs(warehouse: WarehouseResource, organization: str, tables: tuple[str, 
 def _out(name: str, description: str) -> dg.AssetOut:
     return dg.AssetOut(
         key=asset_key(name), io_manager_key=IO_MANAGER_KEY, group_name=GROUP, description=description,
-        kinds={"duckdb"}, metadata={"partition_expr": "organization"},
+        kinds={"duckdb"}, metadata=_table_metadata(name), owners=presentation.asset_owners(GROUP),
+        tags=presentation.asset_tags(GROUP),
     )
 
 
@@ -115,7 +141,9 @@ def effective_permissions(
     kinds={"duckdb"},
     io_manager_key=IO_MANAGER_KEY,
     deps=[asset_key(name) for name in _ROLE_INPUTS] + [asset_key("effective_permissions")],
-    metadata={"partition_expr": "organization"},
+    metadata=_table_metadata("effective_roles"),
+    owners=presentation.asset_owners(GROUP),
+    tags=presentation.asset_tags(GROUP),
 )
 def effective_roles(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.Output:
     """Resolve the organization's role assignments to identities (docs/permissions.md, "Roles")."""

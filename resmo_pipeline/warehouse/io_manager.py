@@ -6,7 +6,9 @@ added, the partition's rows deleted, the new rows inserted BY NAME, history reco
 error, and the connection is always closed. Table = last asset-key segment, schema = the key prefix
 (``["azure_devops", "repositories"]`` -> ``azure_devops.repositories``).
 
-Output options (asset metadata, or output metadata at run time, which wins):
+Output options (handed with the rows as ``WriteOnce(frame, options)``, else the output's run-time metadata, else
+the asset's metadata; the first wins). Options passed with the rows stay out of the materialization's metadata,
+which is what people read in the UI:
 
 - ``partition_expr``: the partition column, ``"organization"`` for the inventory (required when partitioned).
 - ``column_types``: ``{column: DuckDB type}`` used to create the table and add columns (else inferred from the
@@ -25,6 +27,7 @@ import logging
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -54,9 +57,14 @@ WRITE_MODES = ("replace", "append")
 _TEARDOWN_PUBLISH_TIMEOUT_S = 5.0
 
 
+#: The options the rows being written were handed with (``WriteOnce.options``), while the IO manager writes them.
+_WRITE_OPTIONS: ContextVar[Mapping[str, Any] | None] = ContextVar("resmo_write_options", default=None)
+
+
 def output_option(context: dg.OutputContext, key: str, default: Any = None) -> Any:
-    """An output option from run-time output metadata, else the asset's metadata, else ``default``."""
-    for source in (_runtime_metadata(context), context.definition_metadata or {}):
+    """An output option handed with the rows, else from run-time output metadata, else the asset's metadata, else
+    ``default``."""
+    for source in (_WRITE_OPTIONS.get() or {}, _runtime_metadata(context), context.definition_metadata or {}):
         if key in source:
             value = source[key]
             return value.value if isinstance(value, dg.MetadataValue) else value
@@ -99,6 +107,11 @@ class ResmoDuckDbClient(DbClient):
     @staticmethod
     def ensure_schema_exists(context: dg.OutputContext, table_slice: TableSlice, connection: Any) -> None:
         connection.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_identifier(table_slice.schema)}")
+
+    @staticmethod
+    def get_table_name(table_slice: TableSlice) -> str:
+        """``dagster/table_name``: the table as SQL names it (``azure_devops.projects``), not the file's path."""
+        return f"{table_slice.schema}.{table_slice.table}"
 
     @staticmethod
     def get_select_statement(table_slice: TableSlice) -> str:
@@ -189,7 +202,8 @@ class ResmoPandasTypeHandler(DbTypeHandler[pd.DataFrame]):
             connection.execute(f"INSERT INTO {_table(table_slice)} BY NAME SELECT * FROM {quote_identifier(relation)}")
         finally:
             connection.unregister(relation)
-        metadata: dict[str, Any] = {"written_rows": len(frame), "write_mode": mode}
+        # The row count says the rows were written; what was written how stays in the step's log, not in entries.
+        metadata: dict[str, Any] = {"dagster/row_count": len(frame)}
         if added:
             metadata["columns_added"] = added
         if mode == "replace" and table_slice.schema == CURRENT_SCHEMA and output_option(context, "track_history", True):
@@ -242,9 +256,11 @@ class WriteOnce:
     the organization. The IO manager empties this holder, so only a small object stays captured.
     """
 
-    def __init__(self, frame: pd.DataFrame) -> None:
+    def __init__(self, frame: pd.DataFrame, options: Mapping[str, Any] | None = None) -> None:
         self._frame: pd.DataFrame | None = frame
         self.rows = len(frame)
+        #: Output options for the IO manager (``column_types``, ``write_mode``, ...; see the module docstring).
+        self.options: Mapping[str, Any] = dict(options or {})
 
     def take(self) -> pd.DataFrame:
         """The rows; a second call is a bug (they were written and let go)."""
@@ -261,16 +277,20 @@ class ResmoDbIOManager(DbIOManager):
     """``DbIOManager`` that treats a ``None`` output as "keep what is there" and always loads DataFrames."""
 
     def handle_output(self, context: dg.OutputContext, obj: object) -> None:
+        options: Mapping[str, Any] = {}
         if isinstance(obj, WriteOnce):
-            obj = obj.take()
+            options, obj = obj.options, obj.take()
         if obj is None:
             context.log.info(f"No data for {context.asset_key}: the warehouse keeps its earlier rows.")
-            context.add_output_metadata({"written_rows": 0, "write_mode": "kept"})
             return
-        access.retry_out_of_memory(
-            lambda: super(ResmoDbIOManager, self).handle_output(context, obj),
-            lambda message: context.log.warning(f"{context.asset_key.to_user_string()}: {message}"),
-        )
+        token = _WRITE_OPTIONS.set(options)
+        try:
+            access.retry_out_of_memory(
+                lambda: super(ResmoDbIOManager, self).handle_output(context, obj),
+                lambda message: context.log.warning(f"{context.asset_key.to_user_string()}: {message}"),
+            )
+        finally:
+            _WRITE_OPTIONS.reset(token)
 
     def load_input(self, context: dg.InputContext) -> pd.DataFrame:
         table_slice = self._get_table_slice(context, context.upstream_output)  # type: ignore[arg-type]

@@ -1,5 +1,6 @@
 """Rules as Dagster asset checks: materialize a small selection for one organization on a test instance and read
-back what the UI shows (status, severity, metadata with a linked markdown table)."""
+back what the UI shows (status, severity, metadata with a table of linked violations), alone and after the
+findings asset that evaluates the rules once for the run."""
 
 from pathlib import Path
 
@@ -7,6 +8,7 @@ import dagster as dg
 import duckdb
 import pytest
 
+from resmo_pipeline.compliance.assets import FINDINGS_KEY, build_findings_asset
 from resmo_pipeline.compliance.checks import build_compliance_checks
 from resmo_pipeline.compliance.loader import builtin_rules
 from resmo_pipeline.inventory.partitions import organizations
@@ -29,10 +31,15 @@ def stub_asset(resource_type: str) -> dg.AssetsDefinition:
     return _stub
 
 
-def materialize_checks(warehouse: Path, rule_ids: list[str]) -> tuple[dg.ExecuteInProcessResult, dict]:
+def materialize_checks(
+    warehouse: Path, rule_ids: list[str], with_findings: bool = False
+) -> tuple[dg.ExecuteInProcessResult, dict]:
     assets = [stub_asset(name) for name in TYPES]
     keys = {key for asset in assets for key in asset.keys}
-    checks = build_compliance_checks([RULES.get(rule_id) for rule_id in rule_ids], keys)
+    rules = [RULES.get(rule_id) for rule_id in rule_ids]
+    checks = build_compliance_checks(rules, keys, findings_key=FINDINGS_KEY if with_findings else None)
+    if with_findings:
+        assets.append(build_findings_asset(rules, keys))
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions("organizations", [ORGANIZATION])
         result = dg.materialize(
@@ -54,10 +61,12 @@ def test_failed_rules_show_count_severity_and_linked_violations(demo_warehouse: 
     metadata = {key: value.value for key, value in high.metadata.items()}
     assert metadata["status"] == "failed" and metadata["violations"] == 1
     assert metadata["organization"] == ORGANIZATION
-    table = metadata["violations_table"]
-    assert "| Resource |" in table
-    assert (
-        "[legacy-azure-secret](https://dev.azure.com/contoso/Contoso%20Web/_settings/adminservices?resourceId=" in table
+    (row,) = [record.data for record in metadata["violating_resources"].records]
+    assert row["resource"] == "legacy-azure-secret" and row["status"] == "open" and row["project"] == "Contoso Web"
+    assert row["link"].startswith("https://dev.azure.com/contoso/Contoso%20Web/_settings/adminservices?resourceId=")
+    # Execution history shows the description: it names the resource.
+    assert high.description == (
+        "1 violation of Service connection is authorized for all pipelines: legacy-azure-secret"
     )
 
     medium = evaluations["sc_inactive"]
@@ -116,7 +125,9 @@ def test_check_without_a_partition_judges_every_collected_organization(demo_ware
     (evaluation,) = result.get_asset_check_evaluations()
     assert not evaluation.passed
     assert evaluation.metadata["organization"].value == ORGANIZATION
-    assert "classic-azure-subscription" in evaluation.metadata["violations_table"].value
+    assert [r.data["resource"] for r in evaluation.metadata["violating_resources"].value.records] == [
+        "classic-azure-subscription"
+    ]
 
 
 def test_rules_run_in_batches_and_a_batch_out_of_duckdb_memory_runs_again_with_more(
@@ -148,3 +159,27 @@ def test_rules_run_in_batches_and_a_batch_out_of_duckdb_memory_runs_again_with_m
     assert factor >= 2 and [limit for _, limit in calls] == [f"{base}MB", f"{base * factor}MB", f"{base}MB"]
     assert evaluations["sc_inactive"].metadata["violations"].value == 2
     assert not evaluations["sc_classic_azure"].passed
+
+
+def test_the_findings_asset_evaluates_once_and_the_checks_report_its_results(demo_warehouse: Path) -> None:
+    result, evaluations = materialize_checks(demo_warehouse, ["sc.all_pipelines_access", "sc.inactive"], True)
+    assert result.success
+    steps = [event.step_key for event in result.all_events if event.event_type_value == "STEP_START"]
+    assert steps.index("compliance__findings") < steps.index("compliance_rules")
+    assert evaluations["sc_inactive"].metadata["violations"].value == 2
+    assert [r.data["resource"] for r in evaluations["sc_all_pipelines_access"].metadata["violating_resources"]
+            .value.records] == ["legacy-azure-secret"]
+    # One evaluation: one result per rule for the run, not one from the asset and one from the check step.
+    with duckdb.connect(str(demo_warehouse), read_only=True) as conn:
+        runs = conn.execute("SELECT rule_id, run_id FROM compliance.rule_results ORDER BY rule_id").fetchall()
+    assert runs == [("sc.all_pipelines_access", result.run_id), ("sc.inactive", result.run_id)]
+
+    (materialization,) = result.asset_materializations_for_node("compliance__findings")
+    metadata = {key: value.value for key, value in materialization.metadata.items()}
+    assert metadata["open_total"] == 3 and metadata["open_high"] == 1 and metadata["open_medium"] == 2
+    assert metadata["open_critical"] == 0 and metadata["dagster/row_count"] == 3
+    assert metadata["score_all"] == 0.0  # both rules fail
+    records = [record.data for record in metadata["open_findings"].records]
+    assert records[0]["severity"] == "high" and records[0]["rule"] == "sc.all_pipelines_access"
+    assert {record["resource"] for record in records[1:]} == {"classic-azure-subscription", "legacy-azure-secret"}
+    assert all(record["link"].startswith("https://dev.azure.com/contoso/") for record in records)

@@ -9,6 +9,7 @@ from typing import Any
 import dagster as dg
 import requests
 
+from resmo_pipeline.compliance.assets import FINDINGS_KEY
 from resmo_pipeline.definitions import build_definitions
 from resmo_pipeline.inventory.assets import asset_key
 from resmo_pipeline.inventory.resources import AzureDevOpsResource
@@ -43,9 +44,12 @@ def test_a_change_requests_exactly_the_affected_types_once(harness: Harness, dem
     assert not first.run_requests  # watching starts now; the first sync reads everything anyway
 
     demo_sim.reset_stats()
+    assert first.skip_message == f"watching starts now for {organization}"
     quiet = _tick(harness, first.cursor)
     assert not quiet.run_requests
     assert demo_sim.stats()["requests"] <= 3
+    # The tick's line in the UI says what was polled, not "Sensor function returned an empty result".
+    assert quiet.skip_message.startswith("1 organization polled, no audit entries since ")
 
     value = not demo_sim.state.pipeline_settings[project["id"]]["enforceJobAuthScope"]
     _change(
@@ -55,13 +59,15 @@ def test_a_change_requests_exactly_the_affected_types_once(harness: Harness, dem
 
     [request] = changed.run_requests
     assert request.partition_key == organization
-    assert set(request.asset_selection) == {asset_key("pipeline_settings"), asset_key("audit_log")}
+    # The changed type, the audit log, and the findings (the rules reading the type are evaluated again).
+    assert set(request.asset_selection) == {asset_key("pipeline_settings"), asset_key("audit_log"), FINDINGS_KEY}
     assert request.tags[CHANGED_TYPES_TAG] == "pipeline_settings"
     assert request.run_key and request.run_key.startswith(f"{organization}:")
     assert not _tick(harness, changed.cursor).run_requests
 
     # The requested targeted run brings the change into the warehouse.
-    assert harness.materialize(organization, [key.path[-1] for key in request.asset_selection]).success
+    types = [key.path[-1] for key in request.asset_selection if key != FINDINGS_KEY]
+    assert harness.materialize(organization, types).success
     stored = harness.query(
         "select raw->>'$.enforceJobAuthScope' from azure_devops.pipeline_settings where project_id = ?",
         [project["id"]],

@@ -152,7 +152,7 @@ def test_the_targeted_run_re_reads_only_the_named_connection_and_keeps_every_oth
     assert runs["service_connections"] == 1
     event = pipeline.instance.get_latest_materialization_event(asset_key("pipeline_permissions"))
     assert event is not None and event.run_id == pipeline.targeted_run_id
-    assert event.asset_materialization.metadata["partial_refresh"].value == 1
+    assert event.asset_materialization.metadata["details"].value["partial_refresh"] == 1
     counts = dict(pipeline.query(
         "SELECT 'pipeline_permissions', count(*) FROM azure_devops.pipeline_permissions WHERE organization = ? "
         "UNION ALL SELECT 'service_connections', count(*) FROM azure_devops.service_connections "

@@ -59,6 +59,9 @@ def write_config(home: Path, document: dict[str, Any] | str) -> Path:
     return path
 
 
+NOTHING_FOR_HOOK = "Nothing to deliver: no new events for 1 subscription(s) (channels: hook)"
+
+
 def changes_to(name: str, channel: dict[str, Any], **delivery: Any) -> dict[str, Any]:
     """A configuration sending every change event to one channel (subscription "changes")."""
     document: dict[str, Any] = {
@@ -101,7 +104,7 @@ def test_pending_events_are_delivered_once_and_reported_in_the_tick(
     write_config(home, changes_to("hook", {"type": "webhook", "url": f"{receiver.url}/hook"}))
     now = datetime.now(UTC).replace(tzinfo=None)
     sync_service_connection(home, shared=False, at=now - timedelta(minutes=10))  # the baseline: not news
-    assert tick(instance).skip_message == "nothing to deliver"
+    assert tick(instance).skip_message == NOTHING_FOR_HOOK
 
     sync_service_connection(home, shared=True, at=now)
 
@@ -109,7 +112,7 @@ def test_pending_events_are_delivered_once_and_reported_in_the_tick(
     [body] = receiver.bodies()
     [event] = body["events"]
     assert (event["kind"], event["resource_name"], event["changed_fields"]) == ("change", "prod-azure", ["isShared"])
-    assert tick(instance).skip_message == "nothing to deliver"
+    assert tick(instance).skip_message == NOTHING_FOR_HOOK
     assert len(receiver.requests) == 1
 
 
@@ -149,7 +152,7 @@ def test_a_channel_missing_its_secret_is_reported_as_failing_without_the_secret(
     ("document", "expected"),
     [
         ("channels: [unclosed", "not valid YAML"),
-        ({"channels": {"pager": {"type": "pagerduty"}}}, "channel 'pager' has unknown type 'pagerduty'"),
+        ({"channels": {"pager": {"type": "carrier_pigeon"}}}, "channel 'pager' has unknown type 'carrier_pigeon'"),
         ({"channels": {"log": {"type": "log"}}, "subscriptions": [{"name": "all", "channels": ["slack"]}]},
          "subscription 'all' must name channels defined under 'channels'"),
         ({"channels": {"log": {"type": "log"}}, "subscriptions": [{"events": ["deleted"], "channels": ["log"]}]},
@@ -191,3 +194,19 @@ def test_a_warehouse_held_by_a_run_delays_delivery_to_the_next_tick(
     assert busy.startswith("warehouse busy")
     assert not receiver.requests
     assert tick(instance).skip_message == "hook: 1 delivered"
+
+
+def test_without_a_configuration_the_tick_says_so_and_where_events_went(
+    home: Path, instance: dg.DagsterInstance
+) -> None:
+    now = datetime.now(UTC).replace(tzinfo=None)
+    sync_service_connection(home, shared=False, at=now - timedelta(minutes=10))
+    log_path = home / "notifications.log"
+    assert tick(instance).skip_message == (
+        f"No channel configured (no {home / 'notifications.yaml'}): nothing new to {log_path}"
+    )
+    sync_service_connection(home, shared=True, at=now)
+    assert tick(instance).skip_message == (
+        f"No channel configured (no {home / 'notifications.yaml'}): 1 event written to {log_path}"
+    )
+    assert "prod-azure" in log_path.read_text()
