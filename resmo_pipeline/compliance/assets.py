@@ -6,6 +6,8 @@ updates ``compliance.findings``, and records what is open now as its materializa
 
 - ``open_findings``: a table of the open findings, most severe first (severity, rule, resource, project, first
   seen, link), at most ``FINDINGS_LISTED`` rows;
+- ``failing_assets``: which assets have failing checks, worst first (Dagster's open-source catalog shows only
+  partition status per asset; its combined "asset health" is a Dagster+ feature, so this is the list at a glance);
 - ``open_total`` and ``open_<severity>``: counts, and ``score_<framework>``: the share of evaluated rules that
   pass, in percent. Numbers are plotted over time in the asset's Plots tab.
 
@@ -43,6 +45,13 @@ _TABLE_COLUMNS = {
     "message": "What is wrong, in one sentence",
     "first_seen": "When the finding was first found (UTC)",
     "link": "The resource in Azure DevOps",
+}
+
+_ASSET_COLUMNS = {
+    "asset": "The asset whose checks fail (the inventory table the findings are about)",
+    "failing_rules": "How many of its checks (rules) have open findings",
+    "open_findings": "How many open findings they have",
+    "worst_severity": "The most severe of them",
 }
 
 FINDINGS_COLUMN_DESCRIPTIONS = {
@@ -89,7 +98,7 @@ def findings_metadata(database: str, organization: str) -> dict[str, Any]:
 
     with write_connection(database, publish_after_s=None) as conn:
         if not table_exists(conn, "compliance", "findings"):
-            rows, counts, scores = [], {}, {}
+            rows, counts, scores, by_asset = [], {}, {}, []
         else:
             rows = conn.execute(
                 f"""
@@ -108,6 +117,15 @@ def findings_metadata(database: str, organization: str) -> dict[str, Any]:
                     [organization],
                 ).fetchall()
             )
+            by_asset = conn.execute(
+                f"""
+                SELECT 'azure_devops/' || resource_type, count(DISTINCT rule_id), count(*),
+                       arg_max(severity, CASE severity {_SEVERITY_ORDER} ELSE 0 END)
+                FROM compliance.findings WHERE organization = ? AND status = 'open'
+                GROUP BY resource_type ORDER BY max(CASE severity {_SEVERITY_ORDER} ELSE 0 END) DESC, 3 DESC, 1
+                """,
+                [organization],
+            ).fetchall()
             scores = dict(
                 conn.execute(
                     "SELECT framework, score FROM compliance.scores WHERE organization = ? AND score IS NOT NULL",
@@ -116,8 +134,10 @@ def findings_metadata(database: str, organization: str) -> dict[str, Any]:
             )
     total = sum(counts.values())
     table = presentation.text_table((dict(zip(_TABLE_COLUMNS, row, strict=True)) for row in rows), _TABLE_COLUMNS)
+    assets = presentation.text_table((dict(zip(_ASSET_COLUMNS, row, strict=True)) for row in by_asset), _ASSET_COLUMNS)
     metadata: dict[str, Any] = {
         "open_findings": table,
+        "failing_assets": assets,
         "dagster/row_count": total,
         "open_total": total,
         **{f"open_{severity.value}": int(counts.get(severity.value, 0)) for severity in Severity},

@@ -11,6 +11,7 @@ import pytest
 from resmo_pipeline.compliance.assets import FINDINGS_KEY, build_findings_asset
 from resmo_pipeline.compliance.checks import build_compliance_checks
 from resmo_pipeline.compliance.loader import builtin_rules
+from resmo_pipeline.compliance.model import PARAMETER_PATTERN
 from resmo_pipeline.inventory.partitions import organizations
 from resmo_pipeline.warehouse.access import write_connection
 from resmo_pipeline.warehouse.resource import WarehouseResource
@@ -183,3 +184,25 @@ def test_the_findings_asset_evaluates_once_and_the_checks_report_its_results(dem
     assert records[0]["severity"] == "high" and records[0]["rule"] == "sc.all_pipelines_access"
     assert {record["resource"] for record in records[1:]} == {"classic-azure-subscription", "legacy-azure-secret"}
     assert all(record["link"].startswith("https://dev.azure.com/contoso/") for record in records)
+    assert [record.data for record in metadata["failing_assets"].records] == [
+        {"asset": "azure_devops/service_connections", "failing_rules": "2", "open_findings": "3",
+         "worst_severity": "high"}
+    ]
+
+
+def test_every_check_description_is_one_line_with_its_parameters_filled_in() -> None:
+    (checks,) = build_compliance_checks(list(RULES.rules))
+    specs = list(checks.check_specs)
+    assert len(specs) == len(RULES.rules) >= 150
+    parameters = {name for rule in RULES.rules for name in rule.params}
+    for spec in specs:
+        assert "\n" not in spec.description, spec.name
+        assert not PARAMETER_PATTERN.findall(spec.description), (spec.name, spec.description)
+        rule = RULES.get(spec.metadata["rule_id"])
+        assert spec.name == rule.check_name and spec.metadata["severity"] == rule.severity.value
+        assert spec.metadata["remediation"] and spec.metadata["anchors"]
+        for text in ("remediation", "rationale"):  # these may quote shell variables ("$TABLE"), never parameters
+            assert not set(PARAMETER_PATTERN.findall(spec.metadata[text])) & parameters, (spec.name, text)
+    # A rule whose texts name a parameter shows its value: users.inactive says how many days.
+    inactive = next(spec for spec in specs if spec.name == "users_inactive")
+    assert str(RULES.get("users.inactive").params["inactive_days"]) in inactive.description

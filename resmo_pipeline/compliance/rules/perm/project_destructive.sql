@@ -8,7 +8,7 @@ description: >
   privileged_groups() of the organization or of the project, directly or through nested groups) is allowed one
   of $project_permissions of the Project namespace ("Delete team project" DELETE, "Rename team project" RENAME,
   "Update project visibility" UPDATE_VISIBILITY), by azure_devops.effective_object_permissions (the project's
-  entries and those of $PROJECT, deny beating allow on the same token). Source:
+  entries and those of the Project namespace's root token, deny beating allow on the same token). Source:
   learn.microsoft.com/azure/devops/organizations/security/permissions#project-level-permissions and
   learn.microsoft.com/azure/devops/organizations/security/namespace-reference (Project).
 rationale: >
