@@ -1,9 +1,10 @@
 """Safe access to the DuckDB warehouse for writers (syncs, history, compliance) and readers (people, tools).
 
 DuckDB allows one writing process per file, and while it holds the file even a read-only connection fails. So
-readers never touch the warehouse file itself: after a write transaction commits, the writer checkpoints and copies
-the file to ``warehouse.read.duckdb`` next to it (a temporary file, then ``os.replace``). A reader opens that copy
-read-only; an open reader keeps the inode it opened, so a new copy never disturbs it, and it never sees a
+readers never touch the warehouse file itself: after a write transaction commits, the writer checkpoints and
+publishes the read copy ``warehouse.read.duckdb`` next to it, a link to one of two generations of which a publish
+updates the one no reader holds, copying only the blocks that changed (``read_copy``). A reader opens the current
+generation read-only and holds it until it is done, so a publish never disturbs it, and it never sees a
 half-written table because the copy is only ever made of committed, checkpointed state.
 
 Copies are debounced: a writer may skip publishing and leave a ``warehouse.read.pending`` marker instead. The
@@ -18,7 +19,6 @@ from __future__ import annotations
 import contextvars
 import logging
 import os
-import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import TypeVar
 
 import duckdb
+
+from resmo_pipeline.warehouse import read_copy
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -183,18 +185,18 @@ def open_warehouse(
         return conn
 
 
-def _publish(conn: duckdb.DuckDBPyConnection, path: Path) -> Path:
-    """Copy the committed state to the read copy; the caller holds the warehouse open (and so its lock)."""
-    target = read_copy_path(path)
-    temporary = target.with_name(f"{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+def _publish(conn: duckdb.DuckDBPyConnection, path: Path) -> read_copy.Published:
+    """Bring the read copy up to the committed state, copying only the blocks that changed (``read_copy``); the
+    caller holds the warehouse open (and so its lock)."""
     conn.execute("CHECKPOINT")
-    try:
-        shutil.copyfile(path, temporary)
-        os.replace(temporary, target)
-    finally:
-        temporary.unlink(missing_ok=True)
+    (block_size,) = conn.execute(
+        "SELECT block_size FROM pragma_database_size() WHERE database_name = current_database()"
+    ).fetchone()
+    published = read_copy.publish(path, read_copy_path(path), int(block_size))
     _pending_path(path).unlink(missing_ok=True)
-    return target
+    log.debug("Published %s: %d of %d bytes copied", published.path.name, published.copied_bytes,
+              published.file_bytes)
+    return published
 
 
 def _after_commit(conn: duckdb.DuckDBPyConnection, path: Path, publish_after_s: float | None) -> None:
@@ -272,7 +274,12 @@ def has_unpublished_writes(path: str | os.PathLike[str]) -> bool:
 def publish_read_copy(
     path: str | os.PathLike[str], *, lock_timeout_s: float = DEFAULT_LOCK_TIMEOUT_S
 ) -> Path:
-    """Publish the read copy now (e.g. at the end of a sync) and return its path."""
+    """Publish the read copy now (e.g. at the end of a sync) and return the path readers now open."""
+    return publish(path, lock_timeout_s=lock_timeout_s).path
+
+
+def publish(path: str | os.PathLike[str], *, lock_timeout_s: float = DEFAULT_LOCK_TIMEOUT_S) -> read_copy.Published:
+    """Publish the read copy now; what was published, and how many bytes it copied."""
     path = Path(path)
     if not path.exists():
         raise WarehouseNotFoundError(_not_found_message(path))
@@ -329,11 +336,12 @@ def read_connection(
             )
         time.sleep(0.2)
         _try_publish(path)
-    conn = _attach_read_copy(target)
-    try:
-        yield conn
-    finally:
-        conn.close()
+    with read_copy.held_generation(target) as generation:
+        conn = _attach_read_copy(generation)
+        try:
+            yield conn
+        finally:
+            conn.close()
 
 
 def _attach_read_copy(target: Path) -> duckdb.DuckDBPyConnection:
