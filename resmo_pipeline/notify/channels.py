@@ -33,7 +33,8 @@ class ChannelConfigError(ValueError):
     """A channel's configuration is incomplete or names an unset environment variable."""
 
 
-def _secret(env_var: str, channel: str, what: str) -> str:
+def read_secret(env_var: str, channel: str, what: str) -> str:
+    """The secret in `env_var`, read at send time; a clear error naming the variable when it is unset."""
     value = os.environ.get(env_var)
     if not value:
         raise ChannelConfigError(
@@ -86,7 +87,7 @@ class SlackChannel(Channel):
 
     def send(self, message: Message) -> None:
         """Post to the webhook."""
-        _post_json(_secret(self.url_env, self.name, "Slack webhook URL"), self.payload(message), self.name)
+        _post_json(read_secret(self.url_env, self.name, "Slack webhook URL"), self.payload(message), self.name)
 
 
 @dataclass
@@ -120,7 +121,7 @@ class TeamsChannel(Channel):
 
     def send(self, message: Message) -> None:
         """Post the card to the workflow webhook."""
-        _post_json(_secret(self.url_env, self.name, "Teams webhook URL"), self.payload(message), self.name)
+        _post_json(read_secret(self.url_env, self.name, "Teams webhook URL"), self.payload(message), self.name)
 
 
 SIGNATURE_HEADER = "X-Resmo-Signature"
@@ -159,7 +160,7 @@ class WebhookChannel(Channel):
         raw = json.dumps(self.payload(message), sort_keys=True).encode()
         headers = {**self.headers, DELIVERY_HEADER: message.delivery_id}
         if self.secret_env:
-            headers[SIGNATURE_HEADER] = sign(raw, _secret(self.secret_env, self.name, "HMAC signing key"))
+            headers[SIGNATURE_HEADER] = sign(raw, read_secret(self.secret_env, self.name, "HMAC signing key"))
         _post_json(self.url, {}, self.name, headers=headers, raw=raw)
 
 
@@ -199,7 +200,7 @@ class EmailChannel(Channel):
                     context = ssl.create_default_context(cafile=self.tls_ca_file)
                     smtp.starttls(context=context)
                 if self.username:
-                    password = _secret(self.password_env or "", self.name, "SMTP password")
+                    password = read_secret(self.password_env or "", self.name, "SMTP password")
                     smtp.login(self.username, password)
                 smtp.send_message(self.build(message))
         except (OSError, smtplib.SMTPException) as exc:

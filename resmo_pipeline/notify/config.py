@@ -9,6 +9,11 @@ log file (`$RESMO_HOME/notifications.log`), which is what the demo shows. Exampl
             headers: {X-Team: appsec}}
       mail: {type: email, host: smtp.example.com, port: 587, sender: resmo@example.com,
              recipients: [secops@example.com], username: resmo, password_env: SMTP_PASSWORD}
+      boards: {type: azure_boards, organization: contoso, project: Security, pat_env: BOARDS_PAT}
+      jira: {type: jira, base_url: "https://example.atlassian.net", project_key: SEC, email: bot@example.com,
+             token_env: JIRA_API_TOKEN}
+      pager: {type: pagerduty, routing_key_env: PAGERDUTY_ROUTING_KEY}
+      genie: {type: opsgenie, api_key_env: OPSGENIE_API_KEY, base_url: "https://api.eu.opsgenie.com"}
     subscriptions:
       - name: critical-findings
         events: [new_finding, regression, suppression_expired]
@@ -19,12 +24,15 @@ log file (`$RESMO_HOME/notifications.log`), which is what the demo shows. Exampl
         filters: {resource_types: [service_connections, pipeline_permissions]}
         channels: [soc]
     delivery: {max_attempts: 5, retry_after_s: 30, digest_threshold: 3}
+
+Ticket and alert channels (azure_boards, jira, pagerduty, opsgenie) act once per finding event: the digest
+threshold does not apply to them and change events never reach them (docs/notifications.md).
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +41,11 @@ import yaml
 from resmo_pipeline import settings
 from resmo_pipeline.notify.channels import CHANNEL_TYPES, Channel, ChannelConfigError, LogChannel
 from resmo_pipeline.notify.model import EVENT_KINDS, NotificationEvent
+from resmo_pipeline.notify.tickets import TICKET_CHANNEL_TYPES
+from resmo_pipeline.notify.tickets.base import FINDING_KINDS, TicketChannel
+
+#: Every channel type a configuration may name.
+ALL_CHANNEL_TYPES: dict[str, type[Channel]] = {**CHANNEL_TYPES, **TICKET_CHANNEL_TYPES}
 
 CONFIG_ENV = "RESMO_NOTIFICATIONS"
 DEFAULT_LOG_CHANNEL = "local-log"
@@ -127,13 +140,14 @@ def load_config(path: Path | None = None) -> NotificationConfig:
 def _build_channel(name: str, spec: Any, source: str) -> Channel:
     if not isinstance(spec, dict) or "type" not in spec:
         raise NotificationConfigError(f"{source}: channel '{name}' needs a mapping with a 'type' "
-                                      f"({', '.join(CHANNEL_TYPES)})")
+                                      f"({', '.join(ALL_CHANNEL_TYPES)})")
     kind = spec["type"]
-    cls = CHANNEL_TYPES.get(kind)
+    cls = ALL_CHANNEL_TYPES.get(kind)
     if cls is None:
         raise NotificationConfigError(f"{source}: channel '{name}' has unknown type '{kind}'; "
-                                      f"use one of {', '.join(CHANNEL_TYPES)}")
-    allowed = {f.name for f in fields(cls)} - {"name"}
+                                      f"use one of {', '.join(ALL_CHANNEL_TYPES)}")
+    options_of = [f for f in fields(cls) if f.init and f.name != "name"]
+    allowed = {f.name for f in options_of}
     options = {k: v for k, v in spec.items() if k != "type"}
     unknown = set(options) - allowed
     if unknown:
@@ -141,8 +155,20 @@ def _build_channel(name: str, spec: Any, source: str) -> Channel:
                                       f"{', '.join(sorted(unknown))}; allowed: {', '.join(sorted(allowed))}")
     if kind == "log":
         options["path"] = Path(options.get("path") or settings.resmo_home() / "notifications.log")
+    required = [f.name for f in options_of if f.default is MISSING and f.default_factory is MISSING]
+    missing = [option for option in required if options.get(option) in (None, "")]
+    if missing:
+        raise NotificationConfigError(f"{source}: channel '{name}' ({kind}) is missing required option(s) "
+                                      f"{', '.join(missing)}")
+    for option in options_of:
+        expected = {"list": list, "dict": dict}.get(str(option.type).split("[")[0])
+        if expected is not None and not isinstance(options.get(option.name, expected()), expected):
+            raise NotificationConfigError(f"{source}: channel '{name}' ({kind}): '{option.name}' must be a "
+                                          f"{'list' if expected is list else 'mapping'}")
     try:
         return cls(name=name, **options)
+    except ChannelConfigError as exc:
+        raise NotificationConfigError(f"{source}: {exc}") from None
     except TypeError as exc:
         raise NotificationConfigError(f"{source}: channel '{name}' ({kind}): {exc}") from None
 
@@ -163,6 +189,11 @@ def parse_config(document: dict[str, Any], source: str = "<config>") -> Notifica
         if not targets or missing:
             raise NotificationConfigError(f"{source}: subscription '{name}' must name channels defined under "
                                           f"'channels' (unknown: {missing or 'none given'})")
+        ignored = [c for c in targets if isinstance(channels[c], TicketChannel)]
+        if ignored and not set(events) & set(FINDING_KINDS):
+            raise NotificationConfigError(f"{source}: subscription '{name}' sends only {', '.join(events)} events, "
+                                          f"which ticket and alert channel(s) {', '.join(ignored)} do not take; "
+                                          f"add finding events ({', '.join(FINDING_KINDS)}) or another channel")
         filter_spec = raw.get("filters") or {}
         unknown = set(filter_spec) - {f.name for f in fields(Filters)}
         if unknown:

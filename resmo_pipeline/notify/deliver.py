@@ -6,6 +6,10 @@ recorded in `meta.notifications`. An event is pending for a (subscription, chann
 `delivered` or `gave_up`, so a restart repeats nothing and a channel that was down gets the event once it is
 back (retried every `retry_after_s`, at most `max_attempts` times).
 
+Ticket and alert channels (Azure Boards, Jira, PagerDuty, Opsgenie; notify/tickets/) get one event per message,
+never a digest, only finding events, and the events of one finding in order. The ticket each keeps per finding is
+recorded in `meta.ticket_links` in the same transaction as the log.
+
 The warehouse connection is held only to read pending events and to record outcomes, never while talking to a
 channel, so a slow receiver cannot block a sync.
 """
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
@@ -26,6 +31,9 @@ import duckdb
 from resmo_pipeline.notify.channels import ChannelConfigError, ChannelError
 from resmo_pipeline.notify.config import NotificationConfig
 from resmo_pipeline.notify.model import Message, NotificationEvent
+from resmo_pipeline.notify.tickets.base import TicketChannel
+from resmo_pipeline.notify.tickets.delivery import TicketPass, held_in_plan
+from resmo_pipeline.notify.tickets.links import load_links, save_links
 from resmo_pipeline.warehouse.schema import table_exists
 
 log = logging.getLogger("resmo_pipeline.notify")
@@ -119,24 +127,36 @@ def _change_events(conn: duckdb.DuckDBPyConnection, since: datetime) -> list[Not
 def _finding_events(conn: duckdb.DuckDBPyConnection, since: datetime) -> list[NotificationEvent]:
     if not table_exists(conn, "compliance", "finding_events"):
         return []
+    # The finding's project and link and the rule's title and remediation, for tickets (when those tables exist).
+    joins, finding, rule = "", "NULL, NULL", "NULL, NULL"
+    if table_exists(conn, "compliance", "findings"):
+        joins += """ LEFT JOIN compliance.findings AS f ON f.rule_id = e.rule_id AND f.organization = e.organization
+                     AND f.resource_type = e.resource_type AND f.resource_id = e.resource_id"""
+        finding = "f.project_name, f.url"
+    if table_exists(conn, "compliance", "rules"):
+        joins += " LEFT JOIN compliance.rules AS r ON r.rule_id = e.rule_id"
+        rule = "r.title, r.remediation"
     rows = conn.execute(
-        """
-        SELECT CAST(event_id AS VARCHAR), kind, organization, rule_id, resource_type, CAST(resource_id AS VARCHAR),
-               coalesce(resource_name, CAST(resource_id AS VARCHAR)), severity, message, occurred_at
-        FROM compliance.finding_events
-        WHERE occurred_at >= ?
-        ORDER BY occurred_at, event_id
+        f"""
+        SELECT CAST(e.event_id AS VARCHAR), e.kind, e.organization, e.rule_id, e.resource_type,
+               CAST(e.resource_id AS VARCHAR), coalesce(e.resource_name, CAST(e.resource_id AS VARCHAR)), e.severity,
+               e.message, e.occurred_at, {finding}, {rule}
+        FROM compliance.finding_events AS e {joins}
+        WHERE e.occurred_at >= ?
+        ORDER BY e.occurred_at, e.event_id
         """,
         [since],
     ).fetchall()
-    return [
-        NotificationEvent(
+    events = []
+    for event_id, kind, org, rule_id, rtype, rid, name, severity, message, at, project, url, title, fix in rows:
+        details = {"message": message, "project_name": project, "url": url, "rule_title": title, "remediation": fix}
+        events.append(NotificationEvent(
             event_id=f"finding:{event_id}", kind=kind, organization=org, occurred_at=at, resource_type=rtype,
             resource_id=rid, resource_name=name, severity=severity, rule_id=rule_id,
             summary=f"{rule_id} on {rtype} '{name}': {message}",
-        )
-        for event_id, kind, org, rule_id, rtype, rid, name, severity, message, at in rows
-    ]
+            details={k: v for k, v in details.items() if v not in (None, "")},
+        ))
+    return events
 
 
 def pending_events(conn: duckdb.DuckDBPyConnection, now: datetime) -> list[NotificationEvent]:
@@ -176,22 +196,30 @@ def _plan(conn: duckdb.DuckDBPyConnection, config: NotificationConfig, now: date
     for sub in config.subscriptions:
         wanted = [e for e in events if sub.wants(e)]
         for channel in sub.channels:
-            due = []
+            target = config.channels[channel]
+            ticket = isinstance(target, TicketChannel)
+            due, held = [], set()
             for event in wanted:
+                if ticket and not target.accepts(event):
+                    continue  # change events and findings below the channel's severity are not for it
                 status, _, last = state.get((event.event_id, sub.name, channel), ("new", 0, None))
                 if status in ("delivered", "gave_up"):
                     continue
-                if status == "failed" and last is not None and now - last < retry_after:
+                waiting = status == "failed" and last is not None and now - last < retry_after
+                if (ticket and held_in_plan(channel, event, waiting, held)) or waiting:
                     continue
                 due.append(event)
-            plan += [(sub.name, channel, m) for m in _messages(due, sub.name, config.delivery.digest_threshold)]
+            # Ticket channels act per event: the digest threshold does not apply to them.
+            threshold = sys.maxsize if ticket else config.delivery.digest_threshold
+            plan += [(sub.name, channel, m) for m in _messages(due, sub.name, threshold)]
     return plan, state
 
 
 def _record(conn: duckdb.DuckDBPyConnection, outcomes: Iterable[tuple[str, str, Message, str | None]],
             state: dict[tuple[str, str, str], tuple[str, int, datetime]], max_attempts: int, now: datetime,
-            report: DeliveryReport) -> None:
+            report: DeliveryReport, tickets: TicketPass) -> None:
     conn.execute(NOTIFICATIONS_DDL)
+    save_links(conn, tickets.changed_links, now)
     for sub, channel, message, error in outcomes:
         for event in message.events:
             _, attempts, _ = state.get((event.event_id, sub, channel), ("new", 0, None))
@@ -235,6 +263,8 @@ def deliver_pending(connect: ConnectionFactory, config: NotificationConfig,
     report = DeliveryReport()
     with connect() as conn:
         plan, state = _plan(conn, config, now)
+        ticket_channels = {c for _, c, _ in plan if isinstance(config.channels[c], TicketChannel)}
+        tickets = TicketPass(links=load_links(conn, ticket_channels))
     if not plan:
         return report
     outcomes = []
@@ -242,7 +272,12 @@ def deliver_pending(connect: ConnectionFactory, config: NotificationConfig,
         channel = config.channels[channel_name]
         error: str | None = None
         try:
-            channel.send(_trimmed(message))
+            if isinstance(channel, TicketChannel):
+                if tickets.waits(channel_name, message):
+                    continue  # an earlier event of this finding failed: this one stays pending, in order
+                tickets.send(channel_name, channel, message)
+            else:
+                channel.send(_trimmed(message))
             report.messages += 1
         except (ChannelError, ChannelConfigError) as exc:
             error = str(exc)
@@ -250,7 +285,7 @@ def deliver_pending(connect: ConnectionFactory, config: NotificationConfig,
             log.warning("notification to %s failed: %s", channel_name, error)
         outcomes.append((sub, channel_name, message, error))
     with connect() as conn:
-        _record(conn, outcomes, state, config.delivery.max_attempts, now, report)
+        _record(conn, outcomes, state, config.delivery.max_attempts, now, report, tickets)
     log.info("notifications: %s", report.summary())
     return report
 

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from resmo_pipeline.simulator import admin_builds
+from resmo_pipeline.simulator import admin_builds, routes_work_items
 from resmo_pipeline.simulator.data import (
     NAMESPACE_IDS,
     ORG_POLICY_DESCRIPTIONS,
@@ -426,4 +426,5 @@ def list_actions(request: SimRequest) -> SimResponse:
 ADMIN_ROUTES: dict[tuple[str, str], Handler] = {
     ("POST", "changes"): changes,
     ("GET", "changes"): list_actions,
+    **routes_work_items.ADMIN_ROUTES,
 }

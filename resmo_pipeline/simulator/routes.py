@@ -19,6 +19,7 @@ from resmo_pipeline.simulator import (
     routes_pipelines,
     routes_reviews,
     routes_roles,
+    routes_work_items,
 )
 from resmo_pipeline.simulator.routing import Route
 
@@ -35,4 +36,5 @@ ROUTES: list[Route] = [
     *routes_builds.ROUTES,
     *routes_roles.ROUTES,
     *routes_packaging.ROUTES,
+    *routes_work_items.ROUTES,
 ]

@@ -23,6 +23,7 @@ import pytest
 import requests
 import yaml
 
+from resmo_pipeline.compliance.assets import FINDINGS_KEY
 from resmo_pipeline.definitions import build_definitions
 from resmo_pipeline.instance import get_instance
 from resmo_pipeline.integrations.lifecycle import add_integration
@@ -131,7 +132,7 @@ def test_the_sensor_requests_a_run_of_the_affected_types_and_the_rules_reading_t
     request = pipeline.request
 
     assert request.partition_key == pipeline.organization
-    assert set(request.asset_selection) == {asset_key(name) for name in (*REFRESHED, "audit_log")}
+    assert set(request.asset_selection) == {*(asset_key(name) for name in (*REFRESHED, "audit_log")), FINDINGS_KEY}
     assert "pipeline_permissions" in request.tags[CHANGED_TYPES_TAG].split(",")
     assert dg.AssetCheckKey(asset_key("service_connections"), "sc_all_pipelines_access") in request.asset_check_keys
     assert pipeline.targeted_success
@@ -291,10 +292,10 @@ def test_each_subscribed_channel_gets_the_change_exactly_once(
     assert (change["kind"], change["resource_id"], change["changed_fields"]) == (
         "change", pipeline.permission_id, ["allPipelines"])
 
-    assert _notify(pipeline) == "nothing to deliver"
+    assert _notify(pipeline).startswith("Nothing to deliver: no new events")
     # A restart: new instance and definitions objects, the configuration read again, the same RESMO_HOME.
     _configure(pipeline, tmp_path, monkeypatch, receivers, prefix="once")
-    assert _notify(pipeline, restarted=True) == "nothing to deliver"
+    assert _notify(pipeline, restarted=True).startswith("Nothing to deliver: no new events")
     assert [len(receiver.requests) for receiver in receivers.values()] == [n, n]
     assert len(log.read_text().splitlines()) == 1
 
@@ -318,7 +319,7 @@ def test_a_channel_that_was_down_gets_the_message_once_it_is_back(
 
     receivers["soc"].status = 200
     assert f"soc: {n} delivered" in _notify(pipeline)
-    assert _notify(pipeline) == "nothing to deliver"
+    assert _notify(pipeline).startswith("Nothing to deliver: no new events")
 
     assert _mentions(receivers["soc"], pipeline.connection["name"]) == 1
     assert [len(receivers["soc"].requests), len(receivers["slack"].requests)] == [n, n]

@@ -10,6 +10,7 @@ from typing import Any
 from resmo_pipeline.simulator.data.constants import (
     PROD_PIPELINE_SETTINGS_SECURE,
 )
+from resmo_pipeline.simulator.data.work_items import WorkItemStore
 from resmo_pipeline.simulator.paging import PageCache
 from resmo_pipeline.simulator.switches import Switches
 
@@ -84,6 +85,7 @@ class OrgState:
     project_features: dict[str, dict[str, str]] = field(default_factory=dict)  # project id -> feature -> state
     org_pipeline_settings: dict[str, Any] = field(default_factory=lambda: dict(PROD_PIPELINE_SETTINGS_SECURE))
     switches: Switches = field(default_factory=Switches)  # services off, hidden projects, changed endpoints
+    work_items: WorkItemStore = field(default_factory=WorkItemStore, repr=False)  # what ticket channels file
     faults: Any = None  # the server's fault hooks (paging reads them from SimRequest.faults)
     revision: int = 0  # bumped by every admin change; part of the paging cache keys
     page_cache: PageCache = field(default_factory=PageCache, repr=False)
