@@ -219,7 +219,8 @@ def show_a_change(ctx: DemoContext) -> None:
     with open_client(Registry().get(ctx.organization)) as client:
         entries = client.list(RESOURCE_TYPES["audit_log"].endpoint, params={"startTime": since})
     types = changed_types(entries)
-    selected = sorted(with_dependents(types, structural_types(entries)))
+    # The audit log comes along, as in the change sensor's runs: it records who made the change.
+    selected = sorted(with_dependents(types, structural_types(entries)) | {"audit_log"})
     ctx.printer(f"Audit log: {', '.join(sorted({e['actionId'] for e in entries}))} → refreshing {', '.join(selected)}")
     # As the change sensor does: only the changed types (and what depends on them), parents from the warehouse.
     results = sync([ctx.organization], types=selected, printer=lambda _line: None, read_parents=False)

@@ -28,6 +28,7 @@ from resmo_pipeline.inventory.jobs import inventory_job
 from resmo_pipeline.inventory.resources import AzureDevOpsResource
 from resmo_pipeline.inventory.rows import parse_timestamp
 from resmo_pipeline.inventory.scope import SCOPE_TAG, STRUCTURAL_CATEGORIES, Scopes, encode, selectors_for
+from resmo_pipeline.permissions.assets import permission_tables_after
 
 SENSOR_NAME = "audit_log_change_sensor"
 INTERVAL_ENV = "RESMO_CHANGE_SENSOR_INTERVAL_S"
@@ -111,17 +112,20 @@ def refresh_request(
     structural: Iterable[str] = (),
     scopes: Scopes | None = None,
 ) -> dg.RunRequest:
-    """A run of only the changed types (+ what depends on them, audit log and checks) for one organization;
-    `scopes` limits types to the resources the audit log named."""
+    """A run of only the changed types (+ what depends on them, the permissions evaluated from them, the audit
+    log, the findings and the checks) for one organization; `scopes` limits types to the resources the audit log
+    named."""
     selected = with_dependents(types, structural) | {AUDIT_TYPE}
     ordered = [name for name in RESOURCE_TYPES if name in selected]
+    # Who can do what follows from the lists, memberships and roles: evaluated again when one of them changed.
+    evaluated = permission_tables_after(selected)
     tags = {CHANGED_TYPES_TAG: ",".join(sorted(types))}
     if scopes:
         tags[SCOPE_TAG] = encode(scopes)
     return dg.RunRequest(
         partition_key=organization,
-        asset_selection=[*(asset_key(name) for name in ordered), FINDINGS_KEY],
-        asset_check_keys=checks_reading(selected),
+        asset_selection=[*(asset_key(name) for name in [*ordered, *evaluated]), FINDINGS_KEY],
+        asset_check_keys=checks_reading(selected | set(evaluated)),
         run_key=f"{organization}:{newest.get('timestamp')}:{newest.get('id')}",
         tags=tags,
     )

@@ -158,3 +158,19 @@ def effective_roles(context: dg.AssetExecutionContext, warehouse: WarehouseResou
 
 
 permission_assets = [effective_permissions, effective_roles]
+
+
+_PERMISSION_INPUTS = frozenset(
+    [*(name for name in INPUT_COLUMNS if name != "role_assignments"), "effective_group_memberships"]
+)
+
+
+def permission_tables_after(types: set[str]) -> list[str]:
+    """The evaluated permission tables a refresh of these inventory types must compute again (a changed access
+    control list, membership or role assignment changes who can do what)."""
+    tables = []
+    if types & _PERMISSION_INPUTS:
+        tables += ["effective_permissions", "permission_objects"]  # one evaluation writes both
+    if tables or types & set(_ROLE_INPUTS):
+        tables.append("effective_roles")
+    return tables

@@ -15,7 +15,8 @@ from resmo_pipeline.inventory.assets import asset_key
 from resmo_pipeline.inventory.resources import AzureDevOpsResource
 from resmo_pipeline.inventory.scope import SCOPE_TAG
 from resmo_pipeline.inventory.sensors import CHANGED_TYPES_TAG, audit_log_change_sensor
-from resmo_pipeline_tests.test_inventory.conftest import Harness
+from resmo_pipeline.permissions.assets import permission_assets
+from resmo_pipeline_tests.test_inventory.conftest import TEST_ASSETS, Harness
 
 DEFS = build_definitions()
 
@@ -143,3 +144,35 @@ def test_a_modification_names_the_resources_to_re_read_and_a_creation_reads_the_
     [created] = _tick(harness, changed.cursor).run_requests
     assert asset_key("repositories") in created.asset_selection
     assert SCOPE_TAG not in created.tags  # a new resource changes what exists: read the type whole
+
+
+def test_a_permission_change_evaluates_the_permissions_and_their_rules_again(harness: Harness, demo_sim: Any) -> None:
+    organization = harness.connect(demo_sim)
+    assets = [*TEST_ASSETS, *permission_assets]
+    assert dg.materialize(assets, instance=harness.instance, partition_key=organization,
+                          resources=harness.resources()).success
+    cursor = _tick(harness, None).cursor
+    project = next(p for p in demo_sim.state.projects if p["name"] == "Payments")
+    repository = next(r for r in demo_sim.state.repositories if r["name"] == "payments-api")
+    token = f"repoV2/{project['id']}/{repository['id']}"
+    _change(demo_sim, action="set_permission", namespace="Git Repositories", token=token,
+            subject="[Payments]\\Readers", permission="ForcePush", value="allow")
+
+    [request] = _tick(harness, cursor).run_requests
+    selected = {key.path[-1] for key in request.asset_selection}
+    assert {"access_control_lists", "effective_permissions", "permission_objects", "effective_roles"} <= selected
+    assert FINDINGS_KEY in request.asset_selection
+    checks = {key.name for key in request.asset_check_keys}
+    assert "perm_reader_groups_write" in checks  # a rule over effective_permissions
+
+    # The requested run brings the new decision into the evaluated table.
+    result = dg.materialize(assets, instance=harness.instance, partition_key=organization,
+                            selection=[key for key in request.asset_selection if key != FINDINGS_KEY],
+                            resources=harness.resources())
+    assert result.success
+    decisions = harness.query(
+        "SELECT decision FROM azure_devops.effective_permissions WHERE organization = ? AND lower(token) = ?"
+        " AND permission_name = 'ForcePush' AND identity_name = '[Payments]\\Readers'",
+        [organization, token.lower()],
+    )
+    assert decisions == [("allow",)]
