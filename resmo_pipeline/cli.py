@@ -22,11 +22,13 @@ from collections.abc import Sequence
 # are one more line here.
 COMMAND_MODULES: tuple[str, ...] = (
     "resmo_pipeline.compliance.commands",
+    "resmo_pipeline.compliance.report.commands",
     "resmo_pipeline.integrations.commands",
     "resmo_pipeline.demo",
     "resmo_pipeline.inventory.commands",
     "resmo_pipeline.notify.commands",
     "resmo_pipeline.permissions.commands",
+    "resmo_pipeline.services.commands",
     "resmo_pipeline.simulator.commands",
     "resmo_pipeline.warehouse.commands",
     "resmo_pipeline.completion",

@@ -19,7 +19,6 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from resmo_pipeline import settings
@@ -31,7 +30,6 @@ DEMO_PRESET = "demo"
 DEFAULT_UI_PORT = 3000
 # The compliant connection the demo grants to all pipelines after the first sync (rule sc.all_pipelines_access).
 DEMO_CHANGED_CONNECTION = "prod-azure-wif"
-WORKSPACE = Path(__file__).resolve().parents[2] / "workspace.yaml"
 
 if TYPE_CHECKING:
     from resmo_pipeline.inventory.commands import SyncResult
@@ -257,16 +255,20 @@ def serve_ui(ctx: DemoContext) -> None:
     if not ctx.ui:
         return
     from resmo_pipeline.instance import prepare_dagster_home
+    from resmo_pipeline.services.serve import write_workspace
 
     if not _port_is_free(ctx.port):
         ctx.printer(f"Port {ctx.port} is in use: run the demo with --port P (or --no-ui).")
         ctx.exit_code = 1
         return
-    env = dict(os.environ, RESMO_HOME=str(settings.resmo_home()), DAGSTER_HOME=str(prepare_dagster_home()))
-    command = [sys.executable, "-m", "dagster", "dev", "-w", str(WORKSPACE), "-h", "127.0.0.1",
+    dagster_home = prepare_dagster_home()
+    # The same workspace `serve` uses: this Python and the package's definitions, with or without the repository.
+    workspace = write_workspace(dagster_home)
+    env = dict(os.environ, RESMO_HOME=str(settings.resmo_home()), DAGSTER_HOME=str(dagster_home))
+    command = [sys.executable, "-m", "dagster", "dev", "-w", str(workspace), "-h", "127.0.0.1",
                "-p", str(ctx.port)]
     ctx.printer(f"\nDagster UI: http://127.0.0.1:{ctx.port}  (Ctrl-C stops the UI and the simulator)")
-    process = subprocess.Popen(command, cwd=WORKSPACE.parent, env=env, start_new_session=True)
+    process = subprocess.Popen(command, cwd=dagster_home, env=env, start_new_session=True)
     try:
         ctx.exit_code = process.wait() or ctx.exit_code
     except KeyboardInterrupt:

@@ -1,8 +1,9 @@
 """The persistent Dagster instance under ``RESMO_HOME``.
 
-Commands that run or register things (``sync``, ``integrations add``, ``demo``) use this instance, so their runs,
-sensor cursors and the ``organizations`` partitions are what ``dagster dev`` shows when started with the same
-``DAGSTER_HOME``.
+Commands that run or register things (``sync``, ``integrations add``, ``demo``, ``serve``) use this instance, so
+their runs, sensor cursors and the ``organizations`` partitions are what the Dagster UI shows when started with
+the same ``DAGSTER_HOME``. Its storage is SQLite under ``RESMO_HOME/dagster/storage`` unless ``RESMO_INSTANCE_DB``
+names a PostgreSQL database (``resmo_pipeline.services.storage``).
 """
 
 from __future__ import annotations
@@ -12,29 +13,27 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-import yaml
 
 from resmo_pipeline import settings
+from resmo_pipeline.services import instance_config as _config
 
-# The repository's dagster.yaml is the template; an installed package without the repository falls back to the
-# storage setting alone, which is the part that must point into RESMO_HOME.
-TEMPLATE_PATH = Path(__file__).resolve().parent.parent / "dagster.yaml"
+TEMPLATE_PATH = _config.TEMPLATE_PATH
 
 
 def instance_config(storage_dir: Path) -> dict[str, Any]:
-    """The repository's instance settings with the SQLite storage moved to ``storage_dir`` (absolute)."""
-    config: dict[str, Any] = {}
-    if TEMPLATE_PATH.exists():
-        config = yaml.safe_load(TEMPLATE_PATH.read_text()) or {}
-    config["storage"] = {"sqlite": {"base_dir": str(storage_dir.resolve())}}
-    return config
+    """The repository's instance settings with the storage set for this deployment (SQLite in ``storage_dir``,
+    absolute, unless ``RESMO_INSTANCE_DB`` names PostgreSQL)."""
+    return _config.instance_config(storage_dir)
 
 
 def prepare_dagster_home() -> Path:
-    """Write ``dagster.yaml`` into ``settings.dagster_home()`` and point ``DAGSTER_HOME`` at it; returns the folder."""
+    """Write ``dagster.yaml`` into ``settings.dagster_home()`` and point ``DAGSTER_HOME`` at it; returns the folder.
+
+    Raises ``InstanceStorageError`` / ``InstanceConfigError`` (both ValueError) for unusable settings.
+    """
     home = settings.dagster_home()
     config_path = home / "dagster.yaml"
-    text = yaml.safe_dump(instance_config(home / "storage"), sort_keys=False)
+    text = _config.instance_yaml(home / "storage")
     if not config_path.exists() or config_path.read_text() != text:
         config_path.write_text(text)
     os.environ["DAGSTER_HOME"] = str(home)

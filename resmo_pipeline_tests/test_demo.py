@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from resmo_pipeline.catalog import RESOURCE_TYPES
 from resmo_pipeline.cli import main
-from resmo_pipeline.demo import DEMO_PAT_ENV, DemoContext, connect_organization
+from resmo_pipeline.demo import DEMO_PAT_ENV, DemoContext, connect_organization, serve_ui
 from resmo_pipeline.integrations.registry import Integration, IntegrationError, Registry
 from resmo_pipeline.permissions import PERMISSION_TABLES
 
@@ -79,3 +80,38 @@ def test_demo_repoints_its_own_entry_but_never_a_real_organization(simulator: An
         connect_organization(DemoContext(ui=False, port=0, printer=lines.append, stack=stack,
                                          simulator=simulator, organization="contoso"))
     assert registry.get("contoso").base_url is None
+
+
+def test_the_demo_ui_serves_a_workspace_that_loads_the_definitions(
+    resmo_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[list[str]] = []
+
+    class Finished:
+        pid = 0
+
+        def wait(self, timeout: float | None = None) -> int:
+            return 0
+
+    def popen(command: list[str], **_options: Any) -> Finished:
+        started.append(command)
+        return Finished()
+
+    monkeypatch.setattr(subprocess, "Popen", popen)
+    with ExitStack() as stack:
+        ctx = DemoContext(ui=True, port=_free_port(), printer=lambda _line: None, stack=stack)
+        serve_ui(ctx)
+    [command] = started
+    workspace = Path(command[command.index("-w") + 1])
+    [location] = yaml.safe_load(workspace.read_text())["load_from"]
+    assert location["python_module"]["module_name"] == "resmo_pipeline.definitions"
+    assert location["python_module"]["executable_path"] == sys.executable
+    assert Path(location["python_module"]["working_directory"]).is_dir()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

@@ -1,8 +1,9 @@
 """``compliance/findings``: one organization's open findings, the first asset a security engineer opens.
 
 Per organization partition, after the inventory tables the rules read, the asset evaluates the rules (those
-whose checks the run selected; every rule when the run selects none, as "Materialize" in the UI does), which
-updates ``compliance.findings``, and records what is open now as its materialization's metadata:
+whose checks the run selected, else those judging or reading the tables it selected, else every rule: a full sync,
+or "Materialize" on this asset alone), which updates ``compliance.findings``, and records what is open now as its
+materialization's metadata:
 
 - ``open_findings``: a table of the open findings, most severe first (severity, rule, resource, project, first
   seen, link), at most ``FINDINGS_LISTED`` rows;
@@ -176,7 +177,7 @@ def build_findings_asset(
     )
     def findings(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         organization = context.partition_key
-        selected = rules_of_run(rules, context.run.asset_check_selection)
+        selected = rules_of_run(rules, context.run.asset_check_selection, context.run.asset_selection)
         try:
             results = evaluate_for_check(selected, [organization], warehouse.path, context.run.run_id)
         except (ParameterConfigError, SuppressionFileError) as exc:

@@ -305,12 +305,20 @@ def _check_spec(
     )
 
 
-def rules_of_run(rules: Sequence[Rule], check_selection: Collection[dg.AssetCheckKey] | None) -> list[Rule]:
-    """The rules a run evaluates: those whose checks it selected, every rule when it selected none."""
-    if not check_selection:
+def rules_of_run(
+    rules: Sequence[Rule],
+    check_selection: Collection[dg.AssetCheckKey] | None,
+    asset_selection: Collection[dg.AssetKey] | None = None,
+) -> list[Rule]:
+    """The rules a run evaluates: those whose checks it selected; without a check selection, those judging or
+    reading the assets it selected (a `sync --types` run); every rule in a run of everything."""
+    if check_selection:
+        return [rule for rule in rules
+                if dg.AssetCheckKey(_asset_key(rule.resource_type), rule.check_name) in check_selection]
+    tables = {key.path[-1] for key in asset_selection or () if key.path[0] == _asset_key("").path[0]}
+    if not tables:  # everything, or the findings asset alone
         return list(rules)
-    return [rule for rule in rules if dg.AssetCheckKey(_asset_key(rule.resource_type), rule.check_name)
-            in check_selection]
+    return [rule for rule in rules if rule.resource_type in tables or tables.intersection(rule.requires)]
 
 
 def build_rule_checks(

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from resmo_pipeline.compliance.assets import FINDINGS_KEY, build_findings_asset
-from resmo_pipeline.compliance.checks import build_compliance_checks
+from resmo_pipeline.compliance.checks import build_compliance_checks, rules_of_run
 from resmo_pipeline.compliance.loader import builtin_rules
 from resmo_pipeline.compliance.model import PARAMETER_PATTERN
 from resmo_pipeline.inventory.partitions import organizations
@@ -206,3 +206,16 @@ def test_every_check_description_is_one_line_with_its_parameters_filled_in() -> 
     # A rule whose texts name a parameter shows its value: users.inactive says how many days.
     inactive = next(spec for spec in specs if spec.name == "users_inactive")
     assert str(RULES.get("users.inactive").params["inactive_days"]) in inactive.description
+
+
+def test_a_run_evaluates_the_rules_of_what_it_selected() -> None:
+    rules = [RULES.get("sc.inactive"), RULES.get("repo.default_branch_reviewers"), RULES.get("path.sc_wide_ungated")]
+    service_connections = dg.AssetKey(["azure_devops", "service_connections"])
+    check = dg.AssetCheckKey(service_connections, "sc_inactive")
+    assert rules_of_run(rules, None, None) == rules  # a full sync
+    assert rules_of_run(rules, None, {FINDINGS_KEY}) == rules  # "Materialize" on the findings alone
+    assert rules_of_run(rules, {check}, None) == [rules[0]]  # the change sensor names its checks
+    # `sync --types service_connections`: the rules judging it, and those reading it (the attack path).
+    assert [rule.id for rule in rules_of_run(rules, None, {service_connections, FINDINGS_KEY})] == [
+        "sc.inactive", "path.sc_wide_ungated"
+    ]
