@@ -224,16 +224,24 @@ def show_a_change(ctx: DemoContext) -> None:
     results = sync([ctx.organization], types=selected, printer=lambda _line: None, read_parents=False)
     if not all(result.success for result in results):
         ctx.exit_code = 1
+    changed_since = datetime.fromisoformat(since.replace("Z", "+00:00")).replace(tzinfo=None)
     with read_connection(settings.warehouse_path()) as conn:
         changes = conn.execute(
             "SELECT resource_type, resource_name, change_type, CAST(changed_fields AS VARCHAR) FROM history.changes"
             " WHERE organization = ? AND detected_at >= ? ORDER BY event_seq",
-            [ctx.organization, datetime.fromisoformat(since.replace("Z", "+00:00")).replace(tzinfo=None)],
+            [ctx.organization, changed_since],
+        ).fetchall()
+        opened = conn.execute(
+            "SELECT rule_id, resource_type, resource_name FROM compliance.finding_events"
+            " WHERE organization = ? AND occurred_at >= ? AND kind = 'new_finding' ORDER BY rule_id, resource_name",
+            [ctx.organization, changed_since],
         ).fetchall()
     for resource_type, name, change_type, fields_json in changes:
         fields = ", ".join(f"{c['field']}: {_short(c['before'])} → {_short(c['after'])}"
                            for c in json.loads(fields_json or "[]"))
         ctx.printer(f"Change event: {resource_type} {name!r} {change_type}{f' ({fields})' if fields else ''}")
+    for rule_id, resource_type, name in opened:
+        ctx.printer(f"Finding opened: {rule_id} on {resource_type} {name!r}")
     ctx.printer(f"Notifications for the change: {_deliver_notifications()}")
     log_path = settings.resmo_home() / "notifications.log"
     if log_path.exists():

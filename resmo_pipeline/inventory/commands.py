@@ -127,7 +127,7 @@ def sync(
         defs = build_definitions()
         job = defs.resolve_job_def(INVENTORY_JOB)
         keys = refresh_asset_keys(defs, selection.names) if selection else None
-        total = len(keys) if keys else len(RESOURCE_TYPES)
+        total = len(selection.names) if selection else len(RESOURCE_TYPES)
         ensure_organizations(instance, names)
         results = []
         for index, organization in enumerate(names):

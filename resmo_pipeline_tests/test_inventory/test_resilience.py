@@ -173,7 +173,7 @@ def _per_project(harness: Harness, sim: Simulator, **switches: Any) -> str:
     assert rows == len(after) == len(others)
     assert {row[1] for row in after} == {row[1] for row in others}  # every other project's rows are written
     assert skipped and skipped.startswith("project Payments: ")
-    assert metadata(result, name)["skipped_projects"] == [skipped]
+    assert metadata(result, name)["details"]["skipped_projects"] == [skipped]
     return str(skipped)
 
 

@@ -91,12 +91,13 @@ def _report(args: argparse.Namespace) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     counts = ", ".join(f"{severity} {count}" for severity, count in data.severity_counts.items())
     scores = ", ".join(
-        f"{row['organization']} {'n/a' if row['score'] is None else format(row['score'] * 100, '.1f') + ' %'}"
+        f"{'n/a' if row['score'] is None else format(row['score'] * 100, '.1f') + ' %'} ({row['organization']})"
         for row in data.overall_scores()
     )
+    changes = data.changes.total_listed
     print(output.resolve())
     print(f"{scope}: {data.open_total} open findings ({counts}); score {scores or 'n/a'}; "
-          f"{data.changes.total_listed} changes since {day:%Y-%m-%d}")
+          f"{changes} change{'' if changes == 1 else 's'} since {day:%Y-%m-%d}")
     return 0
 
 

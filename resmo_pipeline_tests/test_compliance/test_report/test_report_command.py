@@ -119,8 +119,8 @@ def test_the_change_list_names_who_made_each_change(demo_report: tuple[Path, str
 def test_the_author_comes_from_the_audit_log_when_it_names_the_change(report_home: Path, tmp_path: Path) -> None:
     _stdout, page = write_report(report_home, tmp_path / "r.html")
     row = next(r for r in re.findall(r'<tr class="change">.*?</tr>', page, re.S) if "prod-azure-wif" in r)
-    assert AUDIT_ACTOR in row and "audit log: Library.ServiceConnectionModified" in row
-    assert "alice@contoso.com" not in row.split('class="who">')[1].split("</td>")[0]
+    who = row.split('class="who">')[1].split("</td>")[0]
+    assert AUDIT_ACTOR in who and "audit log: Library.ServiceConnectionModified" in who
 
 
 def test_since_limits_the_changes_and_events_to_the_period(report_home: Path, tmp_path: Path) -> None:
