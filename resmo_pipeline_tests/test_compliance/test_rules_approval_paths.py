@@ -86,7 +86,7 @@ def test_self_approved_pull_request_without_deployment_is_not_a_path(demo_wareho
         demo_warehouse, "path.approve_own_pr_deployed",
         "DELETE FROM azure_devops.environment_deployments WHERE owner_id IN ("
         " SELECT r.id FROM azure_devops.pipeline_runs AS r JOIN azure_devops.pull_requests AS p"
-        " ON r.source_version = p.raw ->> '$.lastMergeCommit.commitId' WHERE p.title = 'Approve my own change')",
+        " ON r.source_version = (p.raw ->> '$.lastMergeCommit.commitId') WHERE p.title = 'Approve my own change')",
     )
     assert status is RuleStatus.PASSED and found == {}
 

@@ -41,7 +41,7 @@ CREATE OR REPLACE TEMP MACRO approver_starters(starter_groups) AS TABLE
 -- Source: REST IdentityRef (id, descriptor) and User Entitlements (id, user.descriptor).
 CREATE OR REPLACE TEMP MACRO approver_descriptor(identity) AS
     coalesce(identity ->> 'descriptor',
-             (SELECT min(e.user_descriptor) FROM azure_devops.user_entitlements AS e WHERE e.id = identity ->> 'id'));
+             (SELECT min(e.user_descriptor) FROM azure_devops.user_entitlements AS e WHERE e.id = (identity ->> 'id')));
 
 -- independent_approvals(minimum_approver_count, creator_vote_counts): how many approvals by people other than
 -- the author a "Minimum number of reviewers" policy requires: its minimum, less one when "Allow requestors to

@@ -94,7 +94,7 @@ CREATE OR REPLACE TEMP MACRO is_build_service(name, organization) AS
 -- control check: a "Task Check" running the evaluatebranchProtection task.
 -- Source: learn.microsoft.com/azure/devops/pipelines/process/approvals (Branch control).
 CREATE OR REPLACE TEMP MACRO is_branch_control(type_name, settings) AS
-    coalesce(type_name = 'Task Check' AND settings ->> '$.definitionRef.name' = 'evaluatebranchProtection', FALSE);
+    coalesce(type_name = 'Task Check' AND (settings ->> '$.definitionRef.name') = 'evaluatebranchProtection', FALSE);
 
 -- branch_control_branches(settings): the refs a Branch control check allows (its comma-separated
 -- allowedBranches input, trimmed; patterns such as refs/heads/* kept as written).

@@ -270,7 +270,7 @@ CREATE OR REPLACE TEMP MACRO path_short_ref(ref_name) AS
 CREATE OR REPLACE TEMP MACRO path_resource_gates() AS TABLE
     SELECT resource_type, resource_id_ref,
            bool_or(type_name = 'Approval') AS has_approval,
-           bool_or(type_name = 'Task Check' AND settings ->> '$.definitionRef.name' = 'evaluatebranchProtection')
+           bool_or(type_name = 'Task Check' AND (settings ->> '$.definitionRef.name') = 'evaluatebranchProtection')
                AS has_branch_control,
            bool_or(type_name = 'ExtendsCheck') AS has_required_template
     FROM azure_devops.check_configurations

@@ -33,5 +33,5 @@ SELECT
         || coalesce(d.repository_name, '?') || '"' AS message
 FROM azure_devops.build_definitions AS d, unnest(CAST(coalesce(d.triggers, '[]') AS JSON[])) AS t(trigger)
 WHERE NOT list_contains($trusted_types, coalesce(d.repository_type, ''))
-  AND t.trigger ->> 'triggerType' IN ('continuousIntegration', 'schedule')
+  AND (t.trigger ->> 'triggerType') IN ('continuousIntegration', 'schedule')
 GROUP BY d.organization, d.resource_id, d.name, d.project_name, d.id, d.repository_type, d.repository_name

@@ -31,7 +31,7 @@ WITH ci AS (
                         IF starts_with(CAST(f AS VARCHAR), '+')],
                        lambda b: NOT list_contains($permitted_branches, b)) AS other_branches
     FROM azure_devops.build_definitions AS d, unnest(CAST(coalesce(d.triggers, '[]') AS JSON[])) AS t(trigger)
-    WHERE d.process_type = 2 AND t.trigger ->> 'triggerType' = 'continuousIntegration'
+    WHERE d.process_type = 2 AND (t.trigger ->> 'triggerType') = 'continuousIntegration'
 )
 SELECT
     organization,

@@ -48,7 +48,7 @@ WITH review AS (
     JOIN azure_devops.repositories AS r ON r.id = b.repository_id,
          unnest(CAST(b.triggers AS JSON[])) AS t(trigger)
     WHERE coalesce(b.queue_status, 'enabled') <> 'disabled'
-      AND trigger ->> 'triggerType' = 'continuousIntegration'
+      AND (trigger ->> 'triggerType') = 'continuousIntegration'
       AND (coalesce(json_array_length(trigger -> 'branchFilters'), 0) = 0
            OR len(list_filter(CAST(trigger -> 'branchFilters' AS VARCHAR[]),
                               lambda f: f = '+' || r.default_branch

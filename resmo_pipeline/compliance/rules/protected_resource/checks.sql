@@ -42,7 +42,7 @@ WITH resources AS (
     SELECT resource_type, resource_id_ref,
            bool_or(type_name = 'ExtendsCheck'
                    OR (type_name = 'Task Check'
-                       AND settings ->> '$.definitionRef.name' = 'evaluatebranchProtection')) AS branch_protected,
+                       AND (settings ->> '$.definitionRef.name') = 'evaluatebranchProtection')) AS branch_protected,
            list_distinct(flatten(list(broad_approvers(approvers, $broad_groups)))) AS broad
     FROM enabled_checks()
     GROUP BY resource_type, resource_id_ref

@@ -39,7 +39,7 @@ unfiltered AS (
         SELECT 1
         FROM unnest(CAST(coalesce(sa.conditions, '[]') AS JSON[])) AS c(condition)
         WHERE c.condition ->> 'conditionType' IN ('artifact', '4')
-          AND c.condition ->> 'name' = sa.alias
+          AND (c.condition ->> 'name') = sa.alias
           AND nullif(json_extract_string(c.condition ->> 'value', '$.sourceBranch'), '') IS NOT NULL
           AND NOT contains(json_extract_string(c.condition ->> 'value', '$.sourceBranch'), '*'))
 )

@@ -30,6 +30,6 @@ SELECT
         || ' allow scripts to access the OAuth token' AS message
 FROM release_stages() AS s, unnest(CAST(coalesce(s.stage -> 'deployPhases', '[]') AS JSON[])) AS p(phase)
 WHERE NOT coalesce(s.deleted, FALSE)
-  AND p.phase ->> 'phaseType' IN ('agentBasedDeployment', 'machineGroupBasedDeployment')
+  AND (p.phase ->> 'phaseType') IN ('agentBasedDeployment', 'machineGroupBasedDeployment')
   AND json_flag(p.phase -> 'deploymentInput', 'enableAccessToken')
 GROUP BY s.organization, s.resource_id, s.name, s.project_name, s.id
