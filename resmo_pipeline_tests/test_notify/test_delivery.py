@@ -3,18 +3,15 @@ after a restart, digests, filters, signatures and email over STARTTLS with login
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
 import json
 import socket
 import ssl
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 
-import duckdb
 import pytest
 import trustme
 from aiosmtpd.controller import Controller
@@ -24,27 +21,19 @@ from resmo_pipeline.notify.channels import DELIVERY_HEADER, SIGNATURE_HEADER
 from resmo_pipeline.notify.config import parse_config
 from resmo_pipeline.notify.deliver import deliver_pending, delivery_log
 from resmo_pipeline_tests.test_notify.receivers import start_http_receiver
+from resmo_pipeline_tests.test_notify.ticket_warehouse import connect
 
 NOW = datetime(2026, 11, 28, 12, 0, 0)
 
 # #### FIXTURES
 
 
-@contextlib.contextmanager
-def _connect(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    conn = duckdb.connect(str(path))
-    try:
-        conn.execute("BEGIN")
-        yield conn
-        conn.execute("COMMIT")
-    finally:
-        conn.close()
 
 
 @pytest.fixture
 def warehouse(tmp_path: Path) -> Path:
     path = tmp_path / "warehouse.duckdb"
-    with _connect(path) as conn:
+    with connect(path) as conn:
         conn.execute("CREATE SCHEMA history; CREATE SCHEMA compliance")
         conn.execute("""CREATE TABLE history.changes (event_id VARCHAR, organization VARCHAR,
             resource_type VARCHAR, resource_id VARCHAR, resource_name VARCHAR, change_type VARCHAR,
@@ -59,14 +48,14 @@ def add_change(path: Path, event_id: str, org: str = "contoso", rtype: str = "se
                fields: tuple[str, ...] = ("isShared",), change_type: str = "modified",
                at: datetime = NOW - timedelta(minutes=1)) -> None:
     changed = json.dumps([{"field": f, "before": False, "after": True} for f in fields])
-    with _connect(path) as conn:
+    with connect(path) as conn:
         conn.execute("INSERT INTO history.changes VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'run-1')",
                      [event_id, org, rtype, f"id-{event_id}", f"name-{event_id}", change_type, changed, at])
 
 
 def add_finding(path: Path, event_id: str, severity: str = "high", org: str = "contoso",
                 kind: str = "new_finding") -> None:
-    with _connect(path) as conn:
+    with connect(path) as conn:
         conn.execute("INSERT INTO compliance.finding_events VALUES (?, ?, ?, 'sc.all_pipelines_access', "
                      "'service_connections', ?, ?, ?, 'authorized for all pipelines', ?, 'run-1')",
                      [event_id, kind, org, f"sc-{event_id}", f"conn-{event_id}", severity,
@@ -114,8 +103,8 @@ def test_each_event_reaches_each_subscribed_channel_exactly_once(warehouse: Path
     add_change(warehouse, "c2", fields=("description",))  # filtered out by field
     config = parse_config(config_for(http_receiver.url))
 
-    first = deliver_pending(partial(_connect, warehouse), config, now=NOW)
-    second = deliver_pending(partial(_connect, warehouse), config, now=NOW + timedelta(minutes=1))
+    first = deliver_pending(partial(connect, warehouse), config, now=NOW)
+    second = deliver_pending(partial(connect, warehouse), config, now=NOW + timedelta(minutes=1))
 
     paths = sorted(r.path for r in http_receiver.requests)
     assert paths == ["/hook", "/slack", "/teams"]
@@ -130,7 +119,7 @@ def test_each_event_reaches_each_subscribed_channel_exactly_once(warehouse: Path
 
 def test_webhook_is_signed_with_hmac_sha256_and_custom_headers(warehouse: Path, http_receiver) -> None:
     add_change(warehouse, "c1")
-    deliver_pending(partial(_connect, warehouse), parse_config(config_for(http_receiver.url)), now=NOW)
+    deliver_pending(partial(connect, warehouse), parse_config(config_for(http_receiver.url)), now=NOW)
 
     (hook,) = [r for r in http_receiver.requests if r.path == "/hook"]
     expected = "sha256=" + hmac.new(b"hook-signing-key-123", hook.body, hashlib.sha256).hexdigest()
@@ -148,16 +137,16 @@ def test_channel_down_then_up_delivers_once(warehouse: Path, http_receiver) -> N
     config = parse_config(config_for(http_receiver.url))
     http_receiver.status = 503
 
-    down = deliver_pending(partial(_connect, warehouse), config, now=NOW)
+    down = deliver_pending(partial(connect, warehouse), config, now=NOW)
     http_receiver.status = 200
-    up = deliver_pending(partial(_connect, warehouse), config, now=NOW + timedelta(seconds=30))
-    again = deliver_pending(partial(_connect, warehouse), config, now=NOW + timedelta(seconds=60))
+    up = deliver_pending(partial(connect, warehouse), config, now=NOW + timedelta(seconds=30))
+    again = deliver_pending(partial(connect, warehouse), config, now=NOW + timedelta(seconds=60))
 
     assert down.failed == {"slack": 1, "teams": 1}
     assert up.delivered == {"slack": 1, "teams": 1}
     assert again.total_delivered == 0
     assert sorted(r.path for r in http_receiver.requests) == ["/slack", "/teams"]
-    with _connect(warehouse) as conn:
+    with connect(warehouse) as conn:
         rows = {(r["channel"], r["status"], r["attempts"]) for r in delivery_log(conn)}
     assert rows == {("slack", "delivered", 2), ("teams", "delivered", 2)}
 
@@ -167,22 +156,22 @@ def test_gives_up_after_max_attempts_and_records_it(warehouse: Path, http_receiv
     config = parse_config(config_for(http_receiver.url, max_attempts=2))
     http_receiver.status = 500
     for minute in range(4):
-        deliver_pending(partial(_connect, warehouse), config, now=NOW + timedelta(minutes=minute))
+        deliver_pending(partial(connect, warehouse), config, now=NOW + timedelta(minutes=minute))
     http_receiver.status = 200
-    deliver_pending(partial(_connect, warehouse), config, now=NOW + timedelta(minutes=5))
+    deliver_pending(partial(connect, warehouse), config, now=NOW + timedelta(minutes=5))
 
     assert http_receiver.requests == []
-    with _connect(warehouse) as conn:
+    with connect(warehouse) as conn:
         statuses = {(r["channel"], r["status"], r["attempts"]) for r in delivery_log(conn)}
     assert statuses == {("slack", "gave_up", 2), ("teams", "gave_up", 2)}
 
 
 def test_restart_repeats_nothing(warehouse: Path, http_receiver) -> None:
     add_finding(warehouse, "f1")
-    deliver_pending(partial(_connect, warehouse), parse_config(config_for(http_receiver.url)), now=NOW)
+    deliver_pending(partial(connect, warehouse), parse_config(config_for(http_receiver.url)), now=NOW)
     # A new process: the configuration is parsed again and only the warehouse remembers.
     restarted = parse_config(config_for(http_receiver.url))
-    report = deliver_pending(partial(_connect, warehouse), restarted, now=NOW + timedelta(minutes=5))
+    report = deliver_pending(partial(connect, warehouse), restarted, now=NOW + timedelta(minutes=5))
     assert report.total_delivered == 0
     assert len(http_receiver.requests) == 2
 
@@ -191,7 +180,7 @@ def test_many_events_for_one_organization_arrive_as_one_digest(warehouse: Path, 
     for i in range(5):
         add_finding(warehouse, f"f{i}")
     add_finding(warehouse, "other", org="fabrikam")
-    deliver_pending(partial(_connect, warehouse), parse_config(config_for(http_receiver.url)), now=NOW)
+    deliver_pending(partial(connect, warehouse), parse_config(config_for(http_receiver.url)), now=NOW)
 
     slack = [r.json() for r in http_receiver.requests if r.path == "/slack"]
     assert len(slack) == 2
@@ -205,7 +194,7 @@ def test_first_snapshot_is_a_baseline_but_later_creations_are_news(warehouse: Pa
     add_change(warehouse, "initial-1", change_type="created", at=first_sync)
     add_change(warehouse, "initial-2", change_type="created", at=first_sync)
     add_change(warehouse, "later", change_type="created")
-    report = deliver_pending(partial(_connect, warehouse), parse_config(config_for(http_receiver.url)), now=NOW)
+    report = deliver_pending(partial(connect, warehouse), parse_config(config_for(http_receiver.url)), now=NOW)
     assert report.delivered == {"hook": 1}
     (hook,) = http_receiver.bodies()
     assert [e["resource_name"] for e in hook["events"]] == ["name-later"]
@@ -247,7 +236,7 @@ def test_email_over_starttls_with_login(warehouse: Path, tmp_path: Path, monkeyp
             "subscriptions": [{"name": "all", "channels": ["mail"]}],
         })
         add_finding(warehouse, "f1", severity="critical")
-        report = deliver_pending(partial(_connect, warehouse), config, now=NOW)
+        report = deliver_pending(partial(connect, warehouse), config, now=NOW)
     finally:
         controller.stop()
 
@@ -264,7 +253,7 @@ def test_unset_secret_variable_is_reported_by_name_and_retried(warehouse: Path, 
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("TEST_SLACK_URL")
     add_finding(warehouse, "f1")
-    report = deliver_pending(partial(_connect, warehouse), parse_config(config_for(http_receiver.url)), now=NOW)
+    report = deliver_pending(partial(connect, warehouse), parse_config(config_for(http_receiver.url)), now=NOW)
     assert report.failed == {"slack": 1}
     assert report.delivered == {"teams": 1}
     assert any("TEST_SLACK_URL" in e for e in report.errors)

@@ -13,11 +13,9 @@
 # that user can reach (e.g. under /var/tmp, not under root's home or a 0700 /tmp/pytest-of-root).
 set -euo pipefail
 
-usage() { echo "usage: $0 {start|stop|status} PORT DATADIR" >&2; exit 2; }
-[[ $# -eq 3 ]] || usage
-action=$1 port=$2 datadir=$3
-[[ $port =~ ^[0-9]+$ ]] || { echo "PORT must be a number, not '$port'" >&2; exit 2; }
-case $datadir in /*) ;; *) datadir=$PWD/$datadir ;; esac
+# shellcheck source=common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+parse_service_arguments "$@"
 
 find_bindir() {
   local found
@@ -26,18 +24,7 @@ find_bindir() {
 }
 
 install_postgres() {
-  if [[ $(id -u) -ne 0 ]]; then
-    echo "PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb) and installing needs root:" \
-         "apt-get install postgresql" >&2
-    exit 1
-  fi
-  echo "Installing Debian's postgresql (apt-get)..." >&2
-  export DEBIAN_FRONTEND=noninteractive
-  local install=(apt-get install -y -q --no-install-recommends postgresql)
-  if ! "${install[@]}" >&2; then
-    apt-get update -q >&2
-    "${install[@]}" >&2
-  fi
+  install_debian_package postgresql "PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb)"
 }
 
 # As root, run PostgreSQL's programs as the postgres user; otherwise as the calling user.

@@ -8,25 +8,13 @@
 # DATADIR holds its pidfile and log. No persistence (no RDB/AOF): a broker for tests, not for production.
 set -euo pipefail
 
-usage() { echo "usage: $0 {start|stop|status} PORT DATADIR" >&2; exit 2; }
-[[ $# -eq 3 ]] || usage
-action=$1 port=$2 datadir=$3
-[[ $port =~ ^[0-9]+$ ]] || { echo "PORT must be a number, not '$port'" >&2; exit 2; }
-case $datadir in /*) ;; *) datadir=$PWD/$datadir ;; esac
+# shellcheck source=common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+parse_service_arguments "$@"
 pidfile=$datadir/redis.pid
 
 install_redis() {
-  if [[ $(id -u) -ne 0 ]]; then
-    echo "redis-server is not installed and installing needs root: apt-get install redis-server" >&2
-    exit 1
-  fi
-  echo "Installing Debian's redis-server (apt-get)..." >&2
-  export DEBIAN_FRONTEND=noninteractive
-  local install=(apt-get install -y -q --no-install-recommends redis-server)
-  if ! "${install[@]}" >&2; then
-    apt-get update -q >&2
-    "${install[@]}" >&2
-  fi
+  install_debian_package redis-server "redis-server is not installed"
 }
 
 running_pid() {
