@@ -34,6 +34,8 @@ HEADER_BYTES = 3 * 4096
 #: Each block starts with the checksum of the rest (DuckDB's default block header size).
 CHECKSUM_BYTES = 8
 GENERATIONS = ("a", "b")
+#: Publishes a reader may see swap the link under it before it holds a generation (each one a full publish).
+_HOLD_ATTEMPTS = 100
 
 
 @dataclass(frozen=True)
@@ -126,7 +128,7 @@ def _copy_range(source: int, target: int, offset: int, length: int) -> int:
 def held_generation(link: Path) -> Iterator[Path]:
     """The current read copy, held with a shared lock while the caller reads it, so no publish rewrites it in
     place meanwhile. An old single-file copy (a regular file) is returned as it is: it is only ever replaced."""
-    while True:
+    for _attempt in range(_HOLD_ATTEMPTS):
         generation = current_generation(link)
         if generation is None:
             yield link
@@ -140,3 +142,4 @@ def held_generation(link: Path) -> Iterator[Path]:
             if current_generation(link) == generation:
                 yield generation
                 return
+    raise FileNotFoundError(f"{link} points at no readable generation; the next publish makes one")
