@@ -23,7 +23,8 @@ from typing import Any
 import dagster as dg
 
 from resmo_pipeline.compliance import findings as findings_module
-from resmo_pipeline.compliance.checks import evaluate_for_check, evaluation_summary, rules_of_run
+from resmo_pipeline.compliance.check_results import evaluation_summary
+from resmo_pipeline.compliance.checks import evaluate_for_check, rules_of_run
 from resmo_pipeline.compliance.model import Rule, Severity
 from resmo_pipeline.compliance.params import ParameterConfigError
 from resmo_pipeline.compliance.suppressions import SuppressionFileError
